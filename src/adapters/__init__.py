@@ -1,0 +1,1 @@
+"""Adapters: real implementations of the ports (databases, caches, brokers, providers)."""

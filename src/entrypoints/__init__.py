@@ -1,0 +1,1 @@
+"""Entrypoints: HTTP (Litestar), gRPC, CLI (Typer) and taskiq workers, wired by bootstrap."""

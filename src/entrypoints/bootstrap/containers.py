@@ -1,0 +1,115 @@
+"""The composition root: one container per context, composed by ApplicationContainer.
+
+Adapters are chosen by configuration alone: no URL means the embedded adapter.
+"""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+from redis.asyncio import Redis
+
+from adapters.cache.category_tree import CachedCategoryTree
+from adapters.cache.memory import MemoryCache
+from adapters.cache.redis import RedisCache
+from adapters.clock import SystemClock
+from adapters.health import DatabaseCheck, InProcessCheck, RedisCheck
+from adapters.persistence.engine import make_engine, make_session_factory
+from adapters.persistence.inbox import SqlTaskInbox
+from adapters.persistence.outbox import CommitSignal, OutboxRelay
+from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.tasks.brokers import make_broker
+from adapters.tasks.dispatch import BrokerDispatch
+from core.catalog.application import categories
+from entrypoints.bootstrap.settings import Settings
+from ports.shared.cache import Cache
+from ports.shared.health import HealthCheck
+
+
+def _redis(url: str | None) -> Redis | None:
+    return Redis.from_url(url, health_check_interval=30) if url else None
+
+
+def _cache(redis: Redis | None, namespace: str) -> Cache:
+    return RedisCache(redis, prefix=f"{namespace}:") if redis is not None else MemoryCache()
+
+
+def _health_checks(settings: Settings, database: DatabaseCheck, redis: Redis | None) -> list[HealthCheck]:
+    checks: list[HealthCheck] = [database]
+    if redis is not None:
+        checks += [RedisCheck("cache", redis), RedisCheck("broker", redis)]
+    else:
+        checks += [InProcessCheck("cache", "memory"), InProcessCheck("broker", "in-process")]
+    return checks
+
+
+class InfrastructureContainer(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    clock = providers.Singleton(SystemClock)
+    engine = providers.Singleton(
+        make_engine,
+        url=settings.provided.effective_database_url,
+        pool_size=settings.provided.database_pool_size,
+    )
+    session_factory = providers.Singleton(make_session_factory, engine)
+    redis = providers.Singleton(_redis, settings.provided.redis_url)
+    cache = providers.Singleton(_cache, redis, settings.provided.redis_namespace)
+    broker = providers.Singleton(
+        make_broker,
+        settings.provided.redis_url,
+        queue=providers.Callable("{}:tasks".format, settings.provided.redis_namespace),
+        visibility_timeout_seconds=settings.provided.task_visibility_timeout,
+        max_concurrent=settings.provided.worker_concurrency,
+    )
+    commit_signal = providers.Singleton(CommitSignal)
+    uow = providers.Factory(SqlAlchemyUnitOfWork, session_factory, clock, on_events_committed=commit_signal)
+    inbox = providers.Singleton(SqlTaskInbox, session_factory, clock)
+    outbox_relay = providers.Singleton(
+        OutboxRelay,
+        session_factory,
+        providers.Singleton(BrokerDispatch, broker),
+        clock,
+        poll_interval=settings.provided.outbox_poll_seconds,
+    )
+    database_check = providers.Singleton(DatabaseCheck, engine)
+    health_checks = providers.Singleton(_health_checks, settings, database_check, redis)
+
+
+class CatalogContainer(containers.DeclarativeContainer):
+    uow_factory = providers.Dependency()
+    clock = providers.Dependency()
+    cache = providers.Dependency()
+    settings = providers.Dependency(instance_of=Settings)
+
+    category_tree_cache = providers.Singleton(
+        CachedCategoryTree, cache, ttl_seconds=settings.provided.category_cache_ttl
+    )
+    create_category = providers.Singleton(categories.CreateCategory, uow_factory, clock, category_tree_cache)
+    rename_category = providers.Singleton(categories.RenameCategory, uow_factory, clock, category_tree_cache)
+    move_category = providers.Singleton(categories.MoveCategory, uow_factory, clock, category_tree_cache)
+    delete_category = providers.Singleton(categories.DeleteCategory, uow_factory, category_tree_cache)
+    get_category_tree = providers.Singleton(categories.GetCategoryTree, uow_factory, category_tree_cache)
+    get_category = providers.Singleton(categories.GetCategory, get_category_tree)
+    refresh_category_tree = providers.Singleton(categories.RefreshCategoryTree, uow_factory, category_tree_cache)
+
+
+class ApplicationContainer(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+
+    infrastructure = providers.Container(InfrastructureContainer, settings=settings)
+    catalog = providers.Container(
+        CatalogContainer,
+        uow_factory=infrastructure.uow.provider,
+        clock=infrastructure.clock,
+        cache=infrastructure.cache,
+        settings=settings,
+    )
+
+
+def build_container(settings: Settings) -> ApplicationContainer:
+    """Called by every entrypoint. Builds nothing that connects yet: resources open lazily
+    inside the running event loop, and ``lifecycle.shutdown`` closes them."""
+    container = ApplicationContainer(settings=settings)
+    relay = container.infrastructure.outbox_relay()
+    container.infrastructure.commit_signal().subscribe(relay.wake)
+    return container

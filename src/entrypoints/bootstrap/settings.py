@@ -1,0 +1,154 @@
+"""One typed settings object, read from ``LYCEUM_*`` environment variables and validated at start."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin, get_type_hints
+
+ENV_PREFIX = "LYCEUM_"
+REDACTED = "********"
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; the message is one readable line."""
+
+
+def _field(default: Any, help: str, *, secret: bool = False, minimum: float | None = None) -> Any:
+    return dataclasses.field(default=default, metadata={"help": help, "secret": secret, "minimum": minimum})
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    env: Literal["development", "test", "production"] = _field("development", "Deployment environment.")
+    data_dir: Path = _field(Path("var"), "Where embedded mode keeps its database, objects, mail and index.")
+    database_url: str | None = _field(
+        None,
+        "SQLAlchemy async URL, e.g. postgresql+asyncpg://user@host/db. Unset: SQLite in the data dir.",
+        secret=True,
+    )
+    database_pool_size: int = _field(10, "Connections per process (PostgreSQL).", minimum=1)
+    redis_url: str | None = _field(
+        None, "Redis URL for cache, broker and rate limits. Unset: in-process equivalents.", secret=True
+    )
+    redis_namespace: str = _field("lyceum", "Prefix of every Redis key and stream (several deployments, one Redis).")
+    host: str = _field("127.0.0.1", "HTTP bind address.")
+    port: int = _field(8000, "HTTP port.", minimum=0)
+    grpc_port: int = _field(50051, "gRPC port (0 disables the gRPC server).", minimum=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = _field("INFO", "Log level.")
+    log_format: Literal["json", "text"] = _field("json", "Log line format.")
+    access_log: bool = _field(True, "Log one line per HTTP request.")
+    cors_origins: tuple[str, ...] = _field((), "Comma-separated origins allowed by CORS (empty: CORS off).")
+    max_body_bytes: int = _field(1_048_576, "Largest accepted request body in bytes.", minimum=1)
+    admin_token: str | None = _field(
+        None,
+        "Operator bearer token for write routes until user accounts exist (unset: writes only via CLI).",
+        secret=True,
+    )
+    category_cache_ttl: float = _field(3600.0, "Seconds the rendered category tree stays cached.", minimum=1)
+    task_max_attempts: int = _field(5, "Attempts per task handler before it is dead-lettered.", minimum=1)
+    task_retry_base_seconds: float = _field(1.0, "First retry delay; doubles per attempt (with jitter).", minimum=0)
+    task_visibility_timeout: float = _field(
+        300.0, "Seconds before a message held by a silent worker is redelivered (Redis).", minimum=1
+    )
+    worker_concurrency: int = _field(20, "Tasks one worker process runs at once.", minimum=1)
+    outbox_poll_seconds: float = _field(0.5, "How often the outbox relay looks for new events.", minimum=0.01)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'lyceum.db').resolve()}"
+
+    @property
+    def embedded_database(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    def redacted(self) -> dict[str, str]:
+        """Every setting by its variable name, secrets masked (a URL keeps scheme and host)."""
+        out: dict[str, str] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.metadata["secret"] and value:
+                value = _redact(str(value))
+            elif isinstance(value, tuple):
+                value = ",".join(value)
+            out[ENV_PREFIX + f.name.upper()] = "" if value is None else str(value)
+        return out
+
+
+def _redact(value: str) -> str:
+    if "://" not in value:
+        return REDACTED
+    scheme, rest = value.split("://", 1)
+    host = rest.rsplit("@", 1)[-1].split("/", 1)[0]
+    return f"{scheme}://{REDACTED}@{host}/…" if "@" in rest else f"{scheme}://{host}/…"
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(variable, default, help) for every setting: the README table and ``config show``."""
+    rows = []
+    for f in dataclasses.fields(Settings):
+        default = f.default
+        if isinstance(default, tuple):
+            default = ",".join(default)
+        rows.append((ENV_PREFIX + f.name.upper(), "" if default is None else str(default), f.metadata["help"]))
+    return rows
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    environ = os.environ if environ is None else environ
+    hints = get_type_hints(Settings)
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(Settings):
+        name = ENV_PREFIX + f.name.upper()
+        raw = environ.get(name)
+        if f.name in overrides:
+            value = overrides[f.name]
+            if not isinstance(value, str):
+                values[f.name] = value
+                continue
+            raw = value
+        if raw is None:
+            continue
+        values[f.name] = _parse(name, raw.strip(), hints[f.name], f.metadata["minimum"])
+    return Settings(**values)
+
+
+def _parse(name: str, raw: str, kind: Any, minimum: float | None) -> Any:
+    origin, args = get_origin(kind), get_args(kind)
+    if args and type(None) in args:  # Optional[X]
+        if raw == "":
+            return None
+        kind = next(a for a in args if a is not type(None))
+        origin, args = get_origin(kind), get_args(kind)
+    if origin is Literal:
+        if raw not in args:
+            raise SettingsError(f"{name}: expected one of {', '.join(map(str, args))}, got {raw!r}")
+        return raw
+    if kind is bool:
+        lowered = raw.lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise SettingsError(f"{name}: expected true or false, got {raw!r}")
+    if kind in (int, float):
+        try:
+            number = kind(raw)
+        except ValueError:
+            raise SettingsError(f"{name}: expected {'an integer' if kind is int else 'a number'}, got {raw!r}") from None
+        if minimum is not None and number < minimum:
+            raise SettingsError(f"{name}: must be at least {minimum:g}, got {raw!r}")
+        return number
+    if kind is Path:
+        if not raw:
+            raise SettingsError(f"{name}: must not be empty")
+        return Path(raw)
+    if origin is tuple:
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if name.endswith("_URL") and "://" not in raw:
+        raise SettingsError(f"{name}: expected a URL like scheme://host/..., got {_redact(raw)!r}")
+    return raw

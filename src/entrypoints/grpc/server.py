@@ -1,0 +1,50 @@
+"""The gRPC server: Lyceum services plus the standard health and reflection services."""
+
+from __future__ import annotations
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from entrypoints.bootstrap.containers import ApplicationContainer
+from entrypoints.grpc import catalog
+from entrypoints.grpc.errors import DomainErrorInterceptor
+from entrypoints.grpc.generated.lyceum.catalog.v1 import catalog_pb2_grpc
+
+__all__ = ["start_grpc_server"]
+
+# gRPC sets SO_REUSEPORT by default on Linux, so a second server on a busy port would
+# silently share it with the first instead of failing; we want the bind error.
+_OPTIONS = [("grpc.so_reuseport", 0)]
+
+
+async def start_grpc_server(container: ApplicationContainer, host: str, port: int) -> grpc.aio.Server:
+    """Build, bind and start the server; the caller stops it with ``await server.stop(grace)``."""
+    server = grpc.aio.server(interceptors=[DomainErrorInterceptor()], options=_OPTIONS)
+
+    servicer = catalog.CatalogServicer(container.catalog.get_category_tree(), container.catalog.get_category())
+    catalog_pb2_grpc.add_CatalogServiceServicer_to_server(servicer, server)
+
+    health_servicer = health.aio.HealthServicer()
+    for service in ("", catalog.SERVICE_NAME):
+        await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+
+    reflection.enable_server_reflection([catalog.SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+
+    address = _address(host, port)
+    try:
+        server.add_insecure_port(address)
+    except RuntimeError as exc:
+        raise RuntimeError(
+            f"gRPC server cannot bind {address}: address in use, or host not local or not resolvable"
+        ) from exc
+    await server.start()
+    return server
+
+
+def _address(host: str, port: int) -> str:
+    # An IPv6 literal needs brackets, or "::1:50051" reads as an address without a port.
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"{host}:{port}"

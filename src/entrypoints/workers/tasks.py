@@ -1,0 +1,36 @@
+"""The taskiq tasks of this process, registered on the configured broker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from taskiq import AsyncBroker
+
+from entrypoints.bootstrap.containers import ApplicationContainer
+from entrypoints.workers.dispatcher import EventDispatcher
+from ports.shared.tasks import EVENT_DISPATCH_TASK, PURGE_OUTBOX_TASK
+
+# Dispatched outbox rows are kept a week for inspection, then purged every hour.
+OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600
+PURGE_OUTBOX_CRON = "17 * * * *"
+
+
+def register_tasks(broker: AsyncBroker, container: ApplicationContainer) -> None:
+    settings = container.settings()
+    dispatcher = EventDispatcher(
+        container,
+        container.infrastructure.inbox(),
+        max_attempts=settings.task_max_attempts,
+        retry_base_seconds=settings.task_retry_base_seconds,
+    )
+
+    async def dispatch_event(message_id: str, event_type: str, payload: dict[str, Any]) -> None:
+        await dispatcher(message_id, event_type, payload)
+
+    async def purge_outbox() -> int:
+        return await container.infrastructure.outbox_relay().purge_dispatched(OUTBOX_RETENTION_SECONDS)
+
+    broker.register_task(dispatch_event, task_name=EVENT_DISPATCH_TASK)
+    broker.register_task(
+        purge_outbox, task_name=PURGE_OUTBOX_TASK, schedule=[{"cron": PURGE_OUTBOX_CRON, "schedule_id": "purge-outbox"}]
+    )
