@@ -28,8 +28,9 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     session.run(*UV_RUN, "ruff", "check", "src", "tests", "benchmarks", "tools", "noxfile.py", external=True)
-    session.run(*UV_RUN, "ruff", "format", "--check", "src", "tests", "benchmarks", "tools", "noxfile.py",
-                external=True)
+    session.run(
+        *UV_RUN, "ruff", "format", "--check", "src", "tests", "benchmarks", "tools", "noxfile.py", external=True
+    )
     session.run(*UV_RUN, "mypy", "--strict", "-p", "core", "-p", "ports", external=True)
     session.run(*UV_RUN, "lint-imports", external=True)
 

@@ -19,9 +19,7 @@ from entrypoints.bootstrap.containers import ApplicationContainer, build_contain
 from entrypoints.bootstrap.lifecycle import shutdown, upgrade_database
 from entrypoints.bootstrap.settings import Settings, load_settings
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "LYCEUM_TEST_POSTGRES_URL", "postgresql+asyncpg://root@127.0.0.1:5432/postgres"
-)
+POSTGRES_ADMIN_URL = os.environ.get("LYCEUM_TEST_POSTGRES_URL", "postgresql+asyncpg://root@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("LYCEUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 

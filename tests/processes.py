@@ -31,8 +31,7 @@ def lyceum_env(extra: Mapping[str, str]) -> dict[str, str]:
 
 
 def run_cli(args: list[str], env: Mapping[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([LYCEUM, *args], env=dict(env), capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    return subprocess.run([LYCEUM, *args], env=dict(env), capture_output=True, text=True, timeout=timeout, check=False)
 
 
 class LyceumProcess:
@@ -40,7 +39,7 @@ class LyceumProcess:
         self.args = args
         self.log_path = log_path
         self._log = log_path.open("ab")
-        self.proc = subprocess.Popen(  # noqa: S603 - our own console script
+        self.proc = subprocess.Popen(
             [LYCEUM, *args], env=dict(env), stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
 

@@ -38,8 +38,12 @@ outbox = sa.Table(
     sa.Column("payload", json_type(), nullable=False),
     sa.Column("occurred_at", UtcDateTime, nullable=False),
     sa.Column("dispatched_at", UtcDateTime, nullable=True),
-    sa.Index("ix_outbox_pending", "id", sqlite_where=sa.text("dispatched_at IS NULL"),
-             postgresql_where=sa.text("dispatched_at IS NULL")),
+    sa.Index(
+        "ix_outbox_pending",
+        "id",
+        sqlite_where=sa.text("dispatched_at IS NULL"),
+        postgresql_where=sa.text("dispatched_at IS NULL"),
+    ),
 )
 
 # One row per (handler, message) that completed: redelivered messages are skipped.

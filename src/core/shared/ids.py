@@ -45,6 +45,4 @@ def parse_id(raw: str, *, what: str = "id") -> uuid.UUID:
     try:
         return uuid.UUID(raw)
     except (ValueError, AttributeError, TypeError):
-        raise InvalidInput(
-            "request.invalid_id", f"{what} must be a UUID", {"field": what}
-        ) from None
+        raise InvalidInput("request.invalid_id", f"{what} must be a UUID", {"field": what}) from None

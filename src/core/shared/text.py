@@ -22,9 +22,7 @@ def clean_name(raw: str, *, field: str, max_length: int, code_prefix: str) -> st
             {"field": field, "max_length": max_length},
         )
     if any(unicodedata.category(ch).startswith("C") for ch in value):
-        raise InvalidInput(
-            f"{code_prefix}.{field}_invalid", f"{field} contains control characters", {"field": field}
-        )
+        raise InvalidInput(f"{code_prefix}.{field}_invalid", f"{field} contains control characters", {"field": field})
     return value
 
 

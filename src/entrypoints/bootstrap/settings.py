@@ -23,7 +23,7 @@ def _field(default: Any, help: str, *, secret: bool = False, minimum: float | No
 @dataclasses.dataclass(frozen=True)
 class Settings:
     env: Literal["development", "test", "production"] = _field("development", "Deployment environment.")
-    data_dir: Path = _field(Path("var"), "Where embedded mode keeps its database, objects, mail and index.")
+    data_dir: Path = _field(Path("var"), "Where embedded mode keeps its database, objects, mail and index.")  # noqa: RUF009 - Path is immutable
     database_url: str | None = _field(
         None,
         "SQLAlchemy async URL, e.g. postgresql+asyncpg://user@host/db. Unset: SQLite in the data dir.",
@@ -139,7 +139,8 @@ def _parse(name: str, raw: str, kind: Any, minimum: float | None) -> Any:
         try:
             number = kind(raw)
         except ValueError:
-            raise SettingsError(f"{name}: expected {'an integer' if kind is int else 'a number'}, got {raw!r}") from None
+            expected = "an integer" if kind is int else "a number"
+            raise SettingsError(f"{name}: expected {expected}, got {raw!r}") from None
         if minimum is not None and number < minimum:
             raise SettingsError(f"{name}: must be at least {minimum:g}, got {raw!r}")
         return number

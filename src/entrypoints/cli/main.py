@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from typing import Annotated
 
@@ -71,7 +72,10 @@ def serve(
             fail(exc.code)
         raise
     except OSError as exc:
-        fail(f"cannot start: {exc}")
+        fail(f"cannot start: {exc.strerror or exc}")
+    except Exception as exc:
+        logging.getLogger("lyceum").exception("serve failed")
+        fail(f"serve failed: {type(exc).__name__}: {exc}")
 
 
 @app.command()
@@ -213,11 +217,15 @@ def tasks_dead_letters(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50
         return
     table = Table("when", "handler", "event", "attempts", "error")
     for row in rows:
-        table.add_row(str(row["created_at"]), str(row["handler"]), str(row["event_type"]), str(row["attempts"]),
-                      str(row["error"])[:120])
+        table.add_row(
+            str(row["created_at"]),
+            str(row["handler"]),
+            str(row["event_type"]),
+            str(row["attempts"]),
+            str(row["error"])[:120],
+        )
     console.print(table)
 
 
 def run() -> None:
     app()
-

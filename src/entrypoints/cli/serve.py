@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import Iterator
 
 import uvicorn
@@ -51,7 +52,9 @@ async def serve(settings: Settings, *, demo: bool) -> None:
             background.append(asyncio.create_task(run_relay(container, stop), name="relay"))
         if demo:
             created = await seed_demo(container)
-            log.info("demo data ready", extra={"created": created})
+            log.info("demo data ready", extra={"categories_created": created})
+        # Bound before anything else listens, so a busy port is one clear OSError.
+        http_socket = _bind(settings.host, settings.port)
         if settings.grpc_port:
             grpc_server = await start_grpc_server(container, settings.host, settings.grpc_port)
         server = _Server(
@@ -65,11 +68,14 @@ async def serve(settings: Settings, *, demo: bool) -> None:
                 server_header=False,
             )
         )
-        http = asyncio.create_task(server.serve(), name="http")
+        http = asyncio.create_task(server.serve(sockets=[http_socket]), name="http")
         log.info(
             "lyceum is serving",
-            extra={"http": f"http://{settings.host}:{settings.port}", "grpc_port": settings.grpc_port or None,
-                   "embedded": settings.embedded_database},
+            extra={
+                "http": f"http://{settings.host}:{settings.port}",
+                "grpc_port": settings.grpc_port or None,
+                "embedded": settings.embedded_database,
+            },
         )
         stopper = asyncio.create_task(stop.wait())
         await asyncio.wait({http, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -87,6 +93,19 @@ async def serve(settings: Settings, *, demo: bool) -> None:
                 await asyncio.wait_for(task, timeout=10)
         await shutdown(container)
         log.info("lyceum stopped")
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 async def worker(settings: Settings, *, with_scheduler: bool = False) -> None:

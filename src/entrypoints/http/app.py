@@ -45,6 +45,7 @@ def create_app(container: ApplicationContainer, *, owns_container: bool = False)
         openapi_config=openapi_config(lyceum_version()),
         on_shutdown=[on_shutdown],
         debug=False,
+        logging_config=None,  # logging is configured once, by the entrypoint (JSON lines)
     )
     app.state.container = container
     # Outermost wrapper, so router-level errors (404/405) get a request id and a log line too.

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 
 from core.shared.errors import DomainError
 
@@ -59,8 +60,9 @@ def validation_handler(request: Request[Any, Any, Any], exc: ValidationException
         for item in (exc.extra if isinstance(exc.extra, list) else [])
         if isinstance(item, dict)
     ]
-    return problem(422, "request.validation", "Request is not valid", "see invalid_params", request=request,
-                   invalid_params=params)
+    return problem(
+        422, "request.validation", "Request is not valid", "see invalid_params", request=request, invalid_params=params
+    )
 
 
 def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
@@ -68,7 +70,7 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     headers = dict(exc.headers or {})
     code = _HTTP_CODES.get(status, "request.error" if status < 500 else "server.error")
     detail = exc.detail if exc.detail and exc.detail != _title(status) else None
-    if status == 400 and detail and "malformed" in detail.lower():
+    if status == 400 and _caused_by_undecodable_body(exc):
         code = "request.malformed_body"
     return problem(status, code, _title(status), detail, request=request, headers=headers or None)
 
@@ -76,6 +78,17 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unhandled error", extra={"path": request.url.path})
     return problem(500, "server.error", "Internal Server Error", "an unexpected error occurred", request=request)
+
+
+def _caused_by_undecodable_body(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, (msgspec.DecodeError, SerializationException)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 _HTTP_CODES = {

@@ -51,8 +51,9 @@ class EventDispatcher:
                         "handler failed for good; dead-lettered",
                         extra={"handler": subscription.name, "message_id": message_id, "attempts": attempt},
                     )
+                    error = f"{type(exc).__name__}: {exc}"
                     await self._inbox.record_dead_letter(
-                        subscription.name, message_id, event_type, dict(payload), f"{type(exc).__name__}: {exc}", attempt
+                        subscription.name, message_id, event_type, dict(payload), error, attempt
                     )
                     # Completed as far as delivery goes: a redelivery must not run it again.
                     await self._inbox.mark_completed(subscription.name, message_id)

@@ -26,9 +26,7 @@ async def test_category_tree_round_trips_through_storage(container: ApplicationC
 
     tree = await catalog.refresh_category_tree()()
 
-    assert [(v.name, v.depth) for v in tree] == [
-        ("Web Development", 0), ("Front-end", 1), ("Облачные вычисления", 0)
-    ]
+    assert [(v.name, v.depth) for v in tree] == [("Web Development", 0), ("Front-end", 1), ("Облачные вычисления", 0)]
     stored = tree[1]
     assert stored.parent_id == web.id and stored.path == ("web-development", "frontend")
 
@@ -44,11 +42,17 @@ async def test_every_change_writes_its_event_to_the_outbox_in_the_same_transacti
     await catalog.delete_category()(DeleteCategoryCommand(b.id))
 
     async with container.infrastructure.engine().connect() as conn:
-        rows = (await conn.execute(sa.select(tables.outbox.c.event_type, tables.outbox.c.payload)
-                                   .order_by(tables.outbox.c.id))).all()
+        rows = (
+            await conn.execute(
+                sa.select(tables.outbox.c.event_type, tables.outbox.c.payload).order_by(tables.outbox.c.id)
+            )
+        ).all()
     assert [r.event_type for r in rows] == [
-        "catalog.category_created", "catalog.category_created", "catalog.category_moved",
-        "catalog.category_moved", "catalog.category_deleted",
+        "catalog.category_created",
+        "catalog.category_created",
+        "catalog.category_moved",
+        "catalog.category_moved",
+        "catalog.category_deleted",
     ]
     assert rows[-1].payload == {"category_id": str(b.id)}
 

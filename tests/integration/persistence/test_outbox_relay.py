@@ -12,8 +12,9 @@ from entrypoints.bootstrap.containers import ApplicationContainer
 from tests.conftest import count_rows
 
 
-def _relay(container: ApplicationContainer, sink: list[OutboxMessage], *, fail: bool = False,
-           batch_size: int = 100) -> OutboxRelay:
+def _relay(
+    container: ApplicationContainer, sink: list[OutboxMessage], *, fail: bool = False, batch_size: int = 100
+) -> OutboxRelay:
     async def dispatch(message: OutboxMessage) -> None:
         await asyncio.sleep(0)  # let concurrent relays interleave
         if fail:

@@ -13,7 +13,10 @@ from tests.conftest import count_rows
 
 def _dispatcher(container: ApplicationContainer, *subscriptions: Subscription, attempts: int = 3) -> EventDispatcher:
     return EventDispatcher(
-        container, container.infrastructure.inbox(), max_attempts=attempts, retry_base_seconds=0.001,
+        container,
+        container.infrastructure.inbox(),
+        max_attempts=attempts,
+        retry_base_seconds=0.001,
         subscriptions=subscriptions,
     )
 
@@ -72,14 +75,19 @@ async def test_one_failing_handler_does_not_rerun_its_siblings(container: Applic
     async def crash(_c: ApplicationContainer, _p: Mapping[str, Any]) -> None:
         raise RuntimeError("boom")
 
-    dispatch = _dispatcher(container, Subscription("a.ok", ("e",), ok), Subscription("b.crash", ("e",), crash),
-                           attempts=1)
+    dispatch = _dispatcher(
+        container, Subscription("a.ok", ("e",), ok), Subscription("b.crash", ("e",), crash), attempts=1
+    )
     await dispatch("m", "e", {})
     await dispatch("m", "e", {})
     assert ran == ["ok"]
 
 
 def test_category_changes_refresh_the_cached_tree() -> None:
-    for event_type in ("catalog.category_created", "catalog.category_renamed", "catalog.category_moved",
-                       "catalog.category_deleted"):
+    for event_type in (
+        "catalog.category_created",
+        "catalog.category_renamed",
+        "catalog.category_moved",
+        "catalog.category_deleted",
+    ):
         assert [s.name for s in handlers_for(event_type, SUBSCRIPTIONS)] == ["catalog.refresh_category_tree"]

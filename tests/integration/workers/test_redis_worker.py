@@ -38,14 +38,16 @@ def namespace() -> Iterator[str]:
 @pytest.fixture
 def env(postgres_url: str, namespace: str, tmp_path: Path) -> dict[str, str]:
     asyncio.run(_truncate_postgres(postgres_url))
-    return lyceum_env({
-        "LYCEUM_DATABASE_URL": postgres_url,
-        "LYCEUM_REDIS_URL": REDIS_URL,
-        "LYCEUM_REDIS_NAMESPACE": namespace,
-        "LYCEUM_DATA_DIR": str(tmp_path),
-        "LYCEUM_TASK_VISIBILITY_TIMEOUT": "2",
-        "LYCEUM_OUTBOX_POLL_SECONDS": "0.1",
-    })
+    return lyceum_env(
+        {
+            "LYCEUM_DATABASE_URL": postgres_url,
+            "LYCEUM_REDIS_URL": REDIS_URL,
+            "LYCEUM_REDIS_NAMESPACE": namespace,
+            "LYCEUM_DATA_DIR": str(tmp_path),
+            "LYCEUM_TASK_VISIBILITY_TIMEOUT": "2",
+            "LYCEUM_OUTBOX_POLL_SECONDS": "0.1",
+        }
+    )
 
 
 @pytest.fixture
@@ -72,8 +74,10 @@ async def _async_scalar(url: str, stmt: sa.Select[tuple[int]]) -> int:
 
 
 def _receipts(url: str) -> int:
-    return _scalar(url, sa.select(sa.func.count()).select_from(tables.task_receipts)
-                   .where(tables.task_receipts.c.handler == HANDLER))
+    return _scalar(
+        url,
+        sa.select(sa.func.count()).select_from(tables.task_receipts).where(tables.task_receipts.c.handler == HANDLER),
+    )
 
 
 def _outbox(url: str) -> int:

@@ -88,8 +88,13 @@ async def test_same_name_under_different_parents_needs_distinct_slugs(create: Cr
 
 @pytest.mark.parametrize(
     ("name", "code"),
-    [("", "category.name_empty"), ("   ", "category.name_empty"), ("x" * 81, "category.name_too_long"),
-     ("bad\x00name", "category.name_invalid"), ("!!!", "category.slug_invalid")],
+    [
+        ("", "category.name_empty"),
+        ("   ", "category.name_empty"),
+        ("x" * 81, "category.name_too_long"),
+        ("bad\x00name", "category.name_invalid"),
+        ("!!!", "category.slug_invalid"),
+    ],
 )
 async def test_invalid_names_are_rejected_with_stable_codes(create: CreateCategory, name: str, code: str) -> None:
     with pytest.raises(InvalidInput) as err:
@@ -114,7 +119,8 @@ async def test_tree_depth_is_limited(create: CreateCategory) -> None:
 
 async def test_rename_changes_name_keeps_slug(create: CreateCategory, uow: FakeUnitOfWork, clock: FakeClock) -> None:
     view = await create(CreateCategoryCommand("Data Science"))
-    renamed = await RenameCategory(uow, clock, FakeCategoryTreeCache())(RenameCategoryCommand(view.id, "Data Science & Analytics"))
+    rename = RenameCategory(uow, clock, FakeCategoryTreeCache())
+    renamed = await rename(RenameCategoryCommand(view.id, "Data Science & Analytics"))
     assert renamed.name == "Data Science & Analytics"
     assert renamed.slug == "data-science"
     assert isinstance(uow.published[-1], CategoryRenamed)
@@ -129,7 +135,9 @@ async def test_rename_to_the_same_name_records_nothing(
     assert len(uow.published) == before
 
 
-async def test_move_under_a_descendant_is_a_cycle(create: CreateCategory, uow: FakeUnitOfWork, clock: FakeClock) -> None:
+async def test_move_under_a_descendant_is_a_cycle(
+    create: CreateCategory, uow: FakeUnitOfWork, clock: FakeClock
+) -> None:
     root = await create(CreateCategoryCommand("Root"))
     child = await create(CreateCategoryCommand("Child", parent_id=root.id))
     grandchild = await create(CreateCategoryCommand("Grandchild", parent_id=child.id))
@@ -211,8 +219,9 @@ async def test_get_unknown_category_is_not_found(uow: FakeUnitOfWork) -> None:
         await GetCategory(GetCategoryTree(uow, FakeCategoryTreeCache()))(uuid.uuid4())
 
 
-async def test_a_write_makes_the_next_read_see_it(create: CreateCategory, uow: FakeUnitOfWork,
-                                                  cache: FakeCategoryTreeCache) -> None:
+async def test_a_write_makes_the_next_read_see_it(
+    create: CreateCategory, uow: FakeUnitOfWork, cache: FakeCategoryTreeCache
+) -> None:
     tree = GetCategoryTree(uow, cache)
     assert await tree() == []  # an empty tree is now cached
     view = await create(CreateCategoryCommand("Web"))

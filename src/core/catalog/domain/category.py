@@ -81,9 +81,7 @@ class Category(AggregateRoot):
         new_parent_id = new_parent.id if new_parent else None
         if new_parent_id == self.parent_id:
             return
-        if new_parent_id is not None and (
-            new_parent_id == self.id or self.id in set(ancestors_of_new_parent)
-        ):
+        if new_parent_id is not None and (new_parent_id == self.id or self.id in set(ancestors_of_new_parent)):
             raise Conflict(
                 "category.cycle",
                 "a category cannot be moved under itself or one of its descendants",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Iterable
+from typing import Protocol
 
 
 @dataclasses.dataclass(frozen=True)
@@ -18,19 +19,28 @@ class CategoryView:
     path: tuple[str, ...]
 
 
-class _Row:
+class TreeNode(Protocol):
     """What the tree builder needs of a category (a Category satisfies it)."""
 
-    id: uuid.UUID
-    name: str
-    slug: str
-    parent_id: uuid.UUID | None
-    position: int
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def slug(self) -> str: ...
+
+    @property
+    def parent_id(self) -> uuid.UUID | None: ...
+
+    @property
+    def position(self) -> int: ...
 
 
-def build_tree(rows: Iterable[_Row]) -> list[CategoryView]:
+def build_tree(rows: Iterable[TreeNode]) -> list[CategoryView]:
     """Order categories depth-first, siblings by position then name; compute depth and path."""
-    by_parent: dict[uuid.UUID | None, list[_Row]] = {}
+    by_parent: dict[uuid.UUID | None, list[TreeNode]] = {}
     for row in rows:
         by_parent.setdefault(row.parent_id, []).append(row)
     for siblings in by_parent.values():

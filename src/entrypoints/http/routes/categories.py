@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
 from core.catalog.application.categories import (
@@ -45,7 +45,7 @@ class CategoryUpdate(msgspec.Struct, forbid_unknown_fields=True):
     """Rename and/or move. ``parent_id: null`` moves to the top level; omit it to stay."""
 
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | msgspec.UnsetType = msgspec.UNSET
-    parent_id: uuid.UUID | None | msgspec.UnsetType = msgspec.UNSET
+    parent_id: uuid.UUID | msgspec.UnsetType | None = msgspec.UNSET
 
 
 _encoder = msgspec.json.Encoder()
@@ -71,17 +71,17 @@ class CategoryController(Controller):
         return Response(body, status_code=HTTP_200_OK, media_type="application/json", headers=headers)
 
     @get("/{category_id:uuid}", summary="One category")
-    async def get_category(self, request: Request[Any, Any, Any], category_id: uuid.UUID) -> Category:
+    async def get_category(self, request: Request[Any, Any, Any], category_id: FromPath[uuid.UUID]) -> Category:
         return to_dto(await container_of(request).catalog.get_category()(category_id))
 
     @post("/", summary="Create a category (operator token)", guards=[operator_guard])
-    async def create_category(self, request: Request[Any, Any, Any], data: CategoryCreate) -> Category:
+    async def create_category(self, request: Request[Any, Any, Any], data: JSONBody[CategoryCreate]) -> Category:
         use_case = container_of(request).catalog.create_category()
         return to_dto(await use_case(CreateCategoryCommand(data.name, data.parent_id, data.slug)))
 
     @patch("/{category_id:uuid}", summary="Rename or move a category (operator token)", guards=[operator_guard])
     async def update_category(
-        self, request: Request[Any, Any, Any], category_id: uuid.UUID, data: CategoryUpdate
+        self, request: Request[Any, Any, Any], category_id: FromPath[uuid.UUID], data: JSONBody[CategoryUpdate]
     ) -> Category:
         catalog = container_of(request).catalog
         view = None
@@ -101,6 +101,6 @@ class CategoryController(Controller):
     async def delete_category(
         self,
         request: Request[Any, Any, Any],
-        category_id: Annotated[uuid.UUID, Parameter(description="category id")],
+        category_id: Annotated[uuid.UUID, PathParameter(description="category id")],
     ) -> None:
         await container_of(request).catalog.delete_category()(DeleteCategoryCommand(category_id))
