@@ -32,10 +32,7 @@ class _Server(uvicorn.Server):
 
 async def serve(settings: Settings, *, demo: bool) -> None:
     container = build_container(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = _stop_on_signals()
 
     background: list[asyncio.Task[None]] = []
     grpc_server = None
@@ -95,6 +92,15 @@ async def serve(settings: Settings, *, demo: bool) -> None:
         log.info("lyceum stopped")
 
 
+def _stop_on_signals() -> asyncio.Event:
+    """SIGINT/SIGTERM set the returned event: every component then drains and stops."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -110,10 +116,7 @@ def _bind(host: str, port: int) -> socket.socket:
 
 async def worker(settings: Settings, *, with_scheduler: bool = False) -> None:
     container = build_container(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = _stop_on_signals()
     try:
         tasks = [asyncio.create_task(run_worker(container, stop))]
         if with_scheduler:
@@ -126,10 +129,7 @@ async def worker(settings: Settings, *, with_scheduler: bool = False) -> None:
 
 async def scheduler(settings: Settings) -> None:
     container = build_container(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    stop = _stop_on_signals()
     try:
         log.info("scheduler started")
         await run_scheduler(container, stop)

@@ -87,7 +87,7 @@ def _outbox(url: str) -> int:
 def _cached_tree(namespace: str) -> str:
     client = redis.Redis.from_url(REDIS_URL)
     try:
-        raw = client.get(f"{namespace}:catalog:category-tree:v1")
+        raw = client.get(f"{namespace}:catalog:category-tree:v2")
     finally:
         client.close()
     return raw.decode() if raw else ""

@@ -52,6 +52,26 @@ _encoder = msgspec.json.Encoder()
 CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=300"
 
 
+class _EncodedTree:
+    """The last tree this process rendered, with its body and ETag.
+
+    The tree cache hands back the same list object while the tree is unchanged, so an
+    identity check is enough to skip re-encoding and re-hashing on the hot read path.
+    """
+
+    def __init__(self) -> None:
+        self.tree: list[CategoryView] | None = None
+        self.body = b""
+        self.etag = ""
+
+    def render(self, tree: list[CategoryView]) -> tuple[bytes, str]:
+        if tree is not self.tree:
+            body = _encoder.encode(CategoryList([to_dto(v) for v in tree]))
+            etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+            self.tree, self.body, self.etag = tree, body, etag
+        return self.body, self.etag
+
+
 def to_dto(view: CategoryView) -> Category:
     return Category(view.id, view.name, view.slug, view.parent_id, view.depth, view.position, list(view.path))
 
@@ -63,8 +83,10 @@ class CategoryController(Controller):
     @get("/", summary="The whole category tree, depth-first", cache=False)
     async def list_categories(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         tree = await container_of(request).catalog.get_category_tree()()
-        body = _encoder.encode(CategoryList([to_dto(v) for v in tree]))
-        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+        rendered: _EncodedTree | None = request.app.state.get("category_tree_body")
+        if rendered is None:
+            rendered = request.app.state.category_tree_body = _EncodedTree()
+        body, etag = rendered.render(tree)
         headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL}
         if etag in request.headers.get("if-none-match", ""):
             return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
