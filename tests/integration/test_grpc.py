@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import uuid
@@ -169,3 +170,15 @@ async def test_busy_port_is_a_clear_error(app: ApplicationContainer) -> None:
 
         with pytest.raises(RuntimeError, match=f"127.0.0.1:{port}"):
             await start_grpc_server(app, "127.0.0.1", port)
+
+
+async def test_health_reports_not_serving_while_draining(app: ApplicationContainer) -> None:
+    port = _free_port()
+    server = await start_grpc_server(app, "127.0.0.1", port)
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        watch = stub.Watch(health_pb2.HealthCheckRequest(service=""))
+        assert (await watch.read()).status == health_pb2.HealthCheckResponse.SERVING
+        stopping = asyncio.create_task(server.stop(grace=1))
+        assert (await watch.read()).status == health_pb2.HealthCheckResponse.NOT_SERVING
+        await stopping

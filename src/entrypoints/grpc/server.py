@@ -11,14 +11,27 @@ from entrypoints.grpc import catalog
 from entrypoints.grpc.errors import DomainErrorInterceptor
 from entrypoints.grpc.generated.lyceum.catalog.v1 import catalog_pb2_grpc
 
-__all__ = ["start_grpc_server"]
+__all__ = ["GrpcServer", "start_grpc_server"]
 
 # gRPC sets SO_REUSEPORT by default on Linux, so a second server on a busy port would
 # silently share it with the first instead of failing; we want the bind error.
 _OPTIONS = [("grpc.so_reuseport", 0)]
 
 
-async def start_grpc_server(container: ApplicationContainer, host: str, port: int) -> grpc.aio.Server:
+class GrpcServer:
+    """A started server. ``stop`` first reports NOT_SERVING on the health service, so load
+    balancers drain this instance during the grace period instead of sending it new calls."""
+
+    def __init__(self, server: grpc.aio.Server, health_servicer: health.aio.HealthServicer) -> None:
+        self.server = server
+        self._health = health_servicer
+
+    async def stop(self, grace: float | None) -> None:
+        await self._health.enter_graceful_shutdown()
+        await self.server.stop(grace)
+
+
+async def start_grpc_server(container: ApplicationContainer, host: str, port: int) -> GrpcServer:
     """Build, bind and start the server; the caller stops it with ``await server.stop(grace)``."""
     server = grpc.aio.server(interceptors=[DomainErrorInterceptor()], options=_OPTIONS)
 
@@ -40,7 +53,7 @@ async def start_grpc_server(container: ApplicationContainer, host: str, port: in
             f"gRPC server cannot bind {address}: address in use, or host not local or not resolvable"
         ) from exc
     await server.start()
-    return server
+    return GrpcServer(server, health_servicer)
 
 
 def _address(host: str, port: int) -> str:
