@@ -84,6 +84,9 @@ class FakeUnitOfWork:
             aggregate.pull_events()
         self.categories.seen.clear()
 
+    def publish(self, event: DomainEvent) -> None:
+        self.published.append(event)
+
     async def commit(self) -> None:
         for aggregate in self.categories.seen:
             self.published.extend(aggregate.pull_events())

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from adapters.persistence import tables
 from adapters.persistence.repositories.categories import SqlCategoryRepository
 from core.shared.errors import Conflict
-from core.shared.events import AggregateRoot
+from core.shared.events import AggregateRoot, DomainEvent
 from core.shared.ids import new_id
 from ports.shared.clock import Clock
 
@@ -36,6 +36,7 @@ class SqlAlchemyUnitOfWork:
     async def __aenter__(self) -> Self:
         self._session = self._session_factory()
         self._seen: set[AggregateRoot] = set()
+        self._loose_events: list[DomainEvent] = []
         self.categories = SqlCategoryRepository(self._session, self._seen)
         return self
 
@@ -60,9 +61,14 @@ class SqlAlchemyUnitOfWork:
             raise RuntimeError("unit of work used outside 'async with'")
         return self._session
 
+    def publish(self, event: DomainEvent) -> None:
+        self._loose_events.append(event)
+
     async def commit(self) -> None:
         session = self.session
         events = [event for aggregate in self._seen for event in aggregate.pull_events()]
+        events += self._loose_events
+        self._loose_events = []
         try:
             if events:
                 now = self._clock.now()

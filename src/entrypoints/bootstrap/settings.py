@@ -55,6 +55,38 @@ class Settings:
     )
     worker_concurrency: int = _field(20, "Tasks one worker process runs at once.", minimum=1)
     outbox_poll_seconds: float = _field(0.5, "How often the outbox relay looks for new events.", minimum=0.01)
+    public_base_url: str = _field(
+        "http://127.0.0.1:8000", "Base URL clients reach the API at (used in signed download/upload links)."
+    )
+    signing_secret: str | None = _field(
+        None, "HMAC key for signed URLs and tokens. Unset: generated once into the data dir.", secret=True
+    )
+    s3_bucket: str | None = _field(None, "S3 bucket for objects. Unset: objects on the local file system.")
+    s3_endpoint_url: str | None = _field(None, "S3 endpoint (MinIO, SeaweedFS, ...). Unset: AWS.")
+    s3_region: str = _field("us-east-1", "S3 region.")
+    s3_access_key_id: str | None = _field(None, "S3 access key id (unset: the AWS default chain).", secret=True)
+    s3_secret_access_key: str | None = _field(None, "S3 secret access key.", secret=True)
+    presign_ttl_seconds: int = _field(300, "Lifetime of presigned upload and download URLs.", minimum=1)
+    typesense_url: str | None = _field(None, "Typesense URL, e.g. http://search:8108. Unset: embedded index.")
+    typesense_api_key: str | None = _field(None, "Typesense API key.", secret=True)
+    mail_backend: Literal["maildir", "smtp", "sendgrid", "ses"] = _field(
+        "maildir", "How email leaves: maildir (files under the data dir), smtp, sendgrid or ses."
+    )
+    mail_from: str = _field("Lyceum <no-reply@lyceum.localhost>", "Sender of platform email.")
+    smtp_url: str | None = _field(
+        None, "smtp://user:password@host:587 (STARTTLS) or smtps://...:465 (implicit TLS).", secret=True
+    )
+    sendgrid_api_key: str | None = _field(None, "SendGrid API key.", secret=True)
+    sendgrid_base_url: str = _field("https://api.sendgrid.com", "SendGrid API base URL.")
+    ses_region: str = _field("us-east-1", "AWS SES v2 region.")
+    ses_endpoint_url: str | None = _field(None, "SES endpoint override (unset: AWS).")
+    aws_access_key_id: str | None = _field(None, "AWS access key id for SES (unset: default chain).", secret=True)
+    aws_secret_access_key: str | None = _field(None, "AWS secret access key for SES.", secret=True)
+    rate_limit_per_minute: int = _field(100, "Default requests per minute per user or IP.", minimum=1)
+    trusted_proxies: tuple[str, ...] = _field(
+        (), "CIDRs of reverse proxies whose X-Forwarded-For is believed (empty: use the socket peer)."
+    )
+    http_timeout_seconds: float = _field(10.0, "Timeout of outbound HTTP calls to providers.", minimum=0.1)
 
     @property
     def effective_database_url(self) -> str:

@@ -3,6 +3,8 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self
 
+from core.shared.events import DomainEvent
+
 
 class UnitOfWork(Protocol):
     """One transaction. Rolls back on exit unless ``commit()`` was called.
@@ -19,6 +21,11 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+    def publish(self, event: DomainEvent) -> None:
+        """Queue an event that belongs to no aggregate (e.g. "email requested"); it is
+        written to the outbox on commit, like aggregate events."""
+        ...
 
     async def commit(self) -> None: ...
 

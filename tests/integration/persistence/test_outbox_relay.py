@@ -91,3 +91,25 @@ async def test_purge_removes_only_old_dispatched_rows(container: ApplicationCont
     assert await relay.purge_dispatched(older_than_seconds=3600) == 0
     assert await relay.purge_dispatched(older_than_seconds=-1) == 2
     assert await count_rows(container, tables.outbox) == 0
+
+
+async def test_published_events_without_an_aggregate_reach_the_outbox_only_on_commit(
+    container: ApplicationContainer,
+) -> None:
+    import dataclasses
+
+    from core.shared.events import DomainEvent
+
+    @dataclasses.dataclass(frozen=True)
+    class Pinged(DomainEvent):
+        event_type = "test.pinged"
+        note: str
+
+    async with container.infrastructure.uow() as uow:
+        uow.publish(Pinged("dropped"))  # never committed
+    async with container.infrastructure.uow() as uow:
+        uow.publish(Pinged("kept"))
+        await uow.commit()
+    sent: list[OutboxMessage] = []
+    await _relay(container, sent).relay_once()
+    assert [(m.event_type, m.payload) for m in sent] == [("test.pinged", {"note": "kept"})]
