@@ -6,6 +6,7 @@ from sqlalchemy.orm import registry
 
 from adapters.persistence import tables
 from core.catalog.domain.category import Category
+from core.security.domain.ip_rules import IpRule
 
 mapper_registry = registry(metadata=tables.metadata)
 _started = False
@@ -21,4 +22,5 @@ def start_mappers() -> None:
         # Optimistic concurrency: two writers of one category cannot both win.
         version_id_col=tables.categories.c.version,
     )
+    mapper_registry.map_imperatively(IpRule, tables.ip_rules)
     _started = True

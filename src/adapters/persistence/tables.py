@@ -68,3 +68,14 @@ dead_letters = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("resolved_at", UtcDateTime, nullable=True),
 )
+
+ip_rules = sa.Table(
+    "ip_rules",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("network", sa.String(64), nullable=False, index=True),
+    sa.Column("action", sa.String(8), nullable=False),
+    sa.Column("note", sa.String(200), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=True),
+)

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from adapters.persistence import tables
 from adapters.persistence.repositories.categories import SqlCategoryRepository
+from adapters.persistence.repositories.ip_rules import SqlIpRuleRepository
 from core.shared.errors import Conflict
 from core.shared.events import AggregateRoot, DomainEvent
 from core.shared.ids import new_id
@@ -21,6 +22,7 @@ from ports.shared.clock import Clock
 
 class SqlAlchemyUnitOfWork:
     categories: SqlCategoryRepository
+    ip_rules: SqlIpRuleRepository
 
     def __init__(
         self,
@@ -38,6 +40,7 @@ class SqlAlchemyUnitOfWork:
         self._seen: set[AggregateRoot] = set()
         self._loose_events: list[DomainEvent] = []
         self.categories = SqlCategoryRepository(self._session, self._seen)
+        self.ip_rules = SqlIpRuleRepository(self._session, self._seen)
         return self
 
     async def __aexit__(

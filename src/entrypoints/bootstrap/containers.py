@@ -10,27 +10,36 @@ from redis.asyncio import Redis
 
 from adapters.cache.category_tree import CachedCategoryTree
 from adapters.cache.memory import MemoryCache
-from adapters.cache.redis import RedisCache
+from adapters.cache.redis import RedisCache, make_redis_client
 from adapters.clock import SystemClock
 from adapters.health import DatabaseCheck, InProcessCheck, RedisCheck
 from adapters.persistence.engine import make_engine, make_session_factory
 from adapters.persistence.inbox import SqlTaskInbox
 from adapters.persistence.outbox import CommitSignal, OutboxRelay
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.ratelimit.memory import MemoryRateLimiter
+from adapters.ratelimit.redis import RedisRateLimiter
 from adapters.tasks.brokers import make_broker
 from adapters.tasks.dispatch import BrokerDispatch
 from core.catalog.application import categories
+from core.presence.application import presence
+from core.security.application import ip_rules
 from entrypoints.bootstrap.settings import Settings
 from ports.shared.cache import Cache
 from ports.shared.health import HealthCheck
+from ports.shared.rate_limit import RateLimiter
 
 
 def _redis(url: str | None) -> Redis | None:
-    return Redis.from_url(url, health_check_interval=30) if url else None
+    return make_redis_client(url) if url else None
 
 
 def _cache(redis: Redis | None, namespace: str) -> Cache:
     return RedisCache(redis, prefix=f"{namespace}:") if redis is not None else MemoryCache()
+
+
+def _rate_limiter(redis: Redis | None, namespace: str) -> RateLimiter:
+    return RedisRateLimiter(redis, prefix=f"{namespace}:") if redis is not None else MemoryRateLimiter()
 
 
 def _health_checks(settings: Settings, database: DatabaseCheck, redis: Redis | None) -> list[HealthCheck]:
@@ -54,6 +63,7 @@ class InfrastructureContainer(containers.DeclarativeContainer):
     session_factory = providers.Singleton(make_session_factory, engine)
     redis = providers.Singleton(_redis, settings.provided.redis_url)
     cache = providers.Singleton(_cache, redis, settings.provided.redis_namespace)
+    rate_limiter = providers.Singleton(_rate_limiter, redis, settings.provided.redis_namespace)
     broker = providers.Singleton(
         make_broker,
         settings.provided.redis_url,
@@ -93,6 +103,26 @@ class CatalogContainer(containers.DeclarativeContainer):
     refresh_category_tree = providers.Singleton(categories.RefreshCategoryTree, uow_factory, category_tree_cache)
 
 
+class SecurityContainer(containers.DeclarativeContainer):
+    uow_factory = providers.Dependency()
+    clock = providers.Dependency()
+
+    add_ip_rule = providers.Singleton(ip_rules.AddIpRule, uow_factory, clock)
+    remove_ip_rule = providers.Singleton(ip_rules.RemoveIpRule, uow_factory)
+    list_ip_rules = providers.Singleton(ip_rules.ListIpRules, uow_factory, clock)
+    active_ip_rules = providers.Singleton(ip_rules.ActiveIpRuleSet, list_ip_rules)
+
+
+class PresenceContainer(containers.DeclarativeContainer):
+    cache = providers.Dependency()
+    clock = providers.Dependency()
+
+    record_heartbeat = providers.Singleton(presence.RecordHeartbeat, cache, clock)
+    go_offline = providers.Singleton(presence.GoOffline, cache)
+    count_online = providers.Singleton(presence.CountOnline, cache, clock)
+    list_online = providers.Singleton(presence.ListOnline, cache, clock)
+
+
 class ApplicationContainer(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
@@ -104,6 +134,10 @@ class ApplicationContainer(containers.DeclarativeContainer):
         cache=infrastructure.cache,
         settings=settings,
     )
+    security = providers.Container(
+        SecurityContainer, uow_factory=infrastructure.uow.provider, clock=infrastructure.clock
+    )
+    presence = providers.Container(PresenceContainer, cache=infrastructure.cache, clock=infrastructure.clock)
 
 
 def build_container(settings: Settings) -> ApplicationContainer:

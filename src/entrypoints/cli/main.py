@@ -18,6 +18,8 @@ from core.catalog.application.categories import (
     RenameCategoryCommand,
 )
 from core.catalog.domain.tree import CategoryView
+from core.security.application.ip_rules import AddIpRuleCommand
+from core.security.domain.ip_rules import IpRule
 from core.shared.errors import NotFound
 from entrypoints.bootstrap.containers import ApplicationContainer
 from entrypoints.bootstrap.logging import configure_logging
@@ -36,10 +38,14 @@ app = typer.Typer(
 categories_app = typer.Typer(help="The course category tree.", no_args_is_help=True)
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
 tasks_app = typer.Typer(help="Background tasks.", no_args_is_help=True)
+ips_app = typer.Typer(
+    help="IP allow and deny rules (applied by every API process within seconds).", no_args_is_help=True
+)
 app.add_typer(categories_app, name="categories")
 app.add_typer(config_app, name="config")
 app.add_typer(database.app, name="db")
 app.add_typer(tasks_app, name="tasks")
+app.add_typer(ips_app, name="ips")
 
 console = Console()
 
@@ -225,6 +231,64 @@ def tasks_dead_letters(limit: Annotated[int, typer.Option(min=1, max=1000)] = 50
             str(row["error"])[:120],
         )
     console.print(table)
+
+
+def _add_ip_rule(action: str, network: str, note: str, ttl: float | None) -> None:
+    async def act(container: ApplicationContainer) -> IpRule:
+        return await container.security.add_ip_rule()(AddIpRuleCommand(network, action, note, ttl))
+
+    rule = run_with_container(act)
+    until = f" until {rule.expires_at:%Y-%m-%d %H:%M} UTC" if rule.expires_at else ""
+    typer.echo(f"{action} {rule.network}{until} ({rule.id})")
+
+
+@ips_app.command("deny")
+def ips_deny(
+    network: Annotated[str, typer.Argument(help="Address or CIDR, e.g. 203.0.113.0/24.")],
+    note: Annotated[str, typer.Option(help="Why (shown in listings).")] = "",
+    ttl: Annotated[float | None, typer.Option("--for", help="Seconds until the rule lapses.", min=1)] = None,
+) -> None:
+    """Block an address or network."""
+    _add_ip_rule("deny", network, note, ttl)
+
+
+@ips_app.command("allow")
+def ips_allow(
+    network: Annotated[str, typer.Argument(help="Address or CIDR; wins over deny rules, skips rate limits.")],
+    note: Annotated[str, typer.Option(help="Why (shown in listings).")] = "",
+    ttl: Annotated[float | None, typer.Option("--for", help="Seconds until the rule lapses.", min=1)] = None,
+) -> None:
+    """Trust an address or network."""
+    _add_ip_rule("allow", network, note, ttl)
+
+
+@ips_app.command("list")
+def ips_list() -> None:
+    """Active IP rules."""
+
+    async def act(container: ApplicationContainer) -> list[IpRule]:
+        return await container.security.list_ip_rules()()
+
+    rules = run_with_container(act)
+    if not rules:
+        typer.echo("no IP rules")
+        return
+    table = Table("action", "network", "expires", "note", "id")
+    for rule in rules:
+        expires = f"{rule.expires_at:%Y-%m-%d %H:%M}" if rule.expires_at else "never"
+        table.add_row(rule.action, rule.network, expires, rule.note, str(rule.id))
+    console.print(table)
+
+
+@ips_app.command("rm")
+def ips_rm(ref: Annotated[str, typer.Argument(help="Rule id, or a network to remove all its rules.")]) -> None:
+    """Remove IP rules."""
+
+    async def act(container: ApplicationContainer) -> list[IpRule]:
+        return await container.security.remove_ip_rule()(ref)
+
+    removed = run_with_container(act)
+    typer.echo(f"removed {len(removed)} rule(s) for {', '.join(sorted({r.network for r in removed}))}")
 
 
 def run() -> None:

@@ -7,14 +7,20 @@ from importlib.metadata import PackageNotFoundError, version
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
+from litestar.middleware import DefineMiddleware
 
 from entrypoints.bootstrap.containers import ApplicationContainer
 from entrypoints.bootstrap.lifecycle import shutdown
+from entrypoints.http.client_ip import parse_proxies
 from entrypoints.http.docs import assets_router, openapi_config
+from entrypoints.http.ip_filter import IpFilterMiddleware, IpRules
 from entrypoints.http.problems import EXCEPTION_HANDLERS
+from entrypoints.http.rate_limit import RateLimitMiddleware
 from entrypoints.http.request_context import RequestContextMiddleware
+from entrypoints.http.routes.admin_ip_rules import IpRuleController
 from entrypoints.http.routes.categories import CategoryController
 from entrypoints.http.routes.health import health, ready
+from ports.shared.rate_limit import RateLimit
 
 
 def lyceum_version() -> str:
@@ -36,8 +42,16 @@ def create_app(container: ApplicationContainer, *, owns_container: bool = False)
         if owns_container:
             await shutdown(container)
 
+    ip_rules = IpRules(container.security.active_ip_rules())
     app = Litestar(
-        route_handlers=[health, ready, CategoryController, assets_router()],
+        route_handlers=[health, ready, CategoryController, IpRuleController, assets_router()],
+        middleware=[
+            DefineMiddleware(
+                RateLimitMiddleware,
+                limiter=container.infrastructure.rate_limiter(),
+                default=RateLimit(settings.rate_limit_per_minute, 60.0),
+            )
+        ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
@@ -48,6 +62,9 @@ def create_app(container: ApplicationContainer, *, owns_container: bool = False)
         logging_config=None,  # logging is configured once, by the entrypoint (JSON lines)
     )
     app.state.container = container
-    # Outermost wrapper, so router-level errors (404/405) get a request id and a log line too.
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, access_log=settings.access_log)
+    app.state.ip_rules = ip_rules
+    # Outermost wrappers, so blocked addresses stop before routing, and router-level errors
+    # (404/405) get a request id and a log line too.
+    guarded = IpFilterMiddleware(app.asgi_handler, rules=ip_rules, proxies=parse_proxies(settings.trusted_proxies))
+    app.asgi_handler = RequestContextMiddleware(guarded, access_log=settings.access_log)
     return app

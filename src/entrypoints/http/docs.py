@@ -41,4 +41,5 @@ def assets_router() -> Router:
         include_in_schema=False,
         cache_control=None,
         name="schema-assets",
+        opt={"rate_limit": None},
     )

@@ -49,6 +49,19 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def problem_bytes(status: int, code: str, title: str, detail: str, *, instance: str) -> bytes:
+    """The same document as ``problem``, for layers that answer before Litestar routes."""
+    body = {
+        "type": problem_type(code),
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        "instance": instance,
+    }
+    return msgspec.json.encode(body)
+
+
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
     status = STATUS_BY_KIND.get(exc.kind, 400)
     return problem(status, exc.code, _title(status), exc.message, request=request, details=exc.details or None)

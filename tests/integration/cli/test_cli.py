@@ -67,9 +67,9 @@ def test_deleting_a_parent_is_refused(env: dict[str, str]) -> None:
 
 def test_db_current_upgrade_downgrade(env: dict[str, str]) -> None:
     lyceum(env, "db", "upgrade")
-    assert lyceum(env, "db", "downgrade", "base")[1].startswith("database at base (was 0001_foundation)")
+    assert lyceum(env, "db", "downgrade", "base")[1].startswith("database at base (was 0002_ip_rules)")
     assert "behind" in lyceum(env, "db", "current")[1]
-    assert lyceum(env, "db", "upgrade")[1].startswith("database at 0001_foundation (was base)")
+    assert lyceum(env, "db", "upgrade")[1].startswith("database at 0002_ip_rules (was base)")
     assert "up to date" in lyceum(env, "db", "current")[1]
 
 

@@ -31,12 +31,15 @@ class Readiness(msgspec.Struct):
     checks: dict[str, DependencyStatus]
 
 
-@get("/health", tags=["operations"], summary="The process is alive", include_in_schema=True, cache=False)
+# Probes are exempt from rate limits: an orchestrator polling them must never be refused.
+@get("/health", tags=["operations"], summary="The process is alive", cache=False, opt={"rate_limit": None})
 async def health() -> Health:
     return Health(status="ok")
 
 
-@get("/ready", tags=["operations"], summary="Every configured dependency answers", cache=False)
+@get(
+    "/ready", tags=["operations"], summary="Every configured dependency answers", cache=False, opt={"rate_limit": None}
+)
 async def ready(request: Request[Any, Any, Any]) -> Response[Readiness]:
     checks: list[HealthCheck] = container_of(request).infrastructure.health_checks()
     results = await asyncio.gather(*(_probe(c) for c in checks))
