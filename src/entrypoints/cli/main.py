@@ -24,7 +24,7 @@ from core.shared.errors import NotFound
 from entrypoints.bootstrap.containers import ApplicationContainer
 from entrypoints.bootstrap.logging import configure_logging
 from entrypoints.bootstrap.settings import describe
-from entrypoints.cli import database
+from entrypoints.cli import database, services
 from entrypoints.cli.runner import fail, run_with_container, settings_or_exit
 from entrypoints.http.app import lyceum_version
 
@@ -46,6 +46,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(database.app, name="db")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(ips_app, name="ips")
+app.add_typer(services.app, name="services")
 
 console = Console()
 
