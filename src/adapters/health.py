@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 import sqlalchemy as sa
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -9,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 class DatabaseCheck:
     name = "database"
+    critical = True
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -20,6 +24,8 @@ class DatabaseCheck:
 
 
 class RedisCheck:
+    critical = True
+
     def __init__(self, name: str, client: Redis) -> None:
         self.name = name
         self.kind = "redis"
@@ -32,9 +38,40 @@ class RedisCheck:
 class InProcessCheck:
     """An embedded dependency (in-process cache or broker): up while the process is."""
 
+    critical = True
+
     def __init__(self, name: str, kind: str) -> None:
         self.name = name
         self.kind = kind
 
     async def check(self) -> None:
         return None
+
+
+class AdapterCheck:
+    """Readiness of an adapter that has its own ``check()`` (storage, search, mail): not critical.
+
+    The outcome is reused for ``reuse_seconds``: probes poll often, and a check may open a
+    connection to a paid provider (SMTP, SES) that should not be hit every few seconds.
+    """
+
+    critical = False
+
+    def __init__(self, name: str, kind: str, target: Any, *, reuse_seconds: float = 15.0) -> None:
+        self.name = name
+        self.kind = kind
+        self._target = target
+        self._reuse = reuse_seconds
+        self._checked_at = -float("inf")
+        self._error: Exception | None = None
+
+    async def check(self) -> None:
+        if time.monotonic() - self._checked_at >= self._reuse:
+            try:
+                await self._target.check()
+                self._error = None
+            except Exception as exc:
+                self._error = exc
+            self._checked_at = time.monotonic()
+        if self._error is not None:
+            raise self._error

@@ -12,7 +12,13 @@ from adapters.cache.category_tree import CachedCategoryTree
 from adapters.cache.memory import MemoryCache
 from adapters.cache.redis import RedisCache, make_redis_client
 from adapters.clock import SystemClock
-from adapters.health import DatabaseCheck, InProcessCheck, RedisCheck
+from adapters.health import AdapterCheck, DatabaseCheck, InProcessCheck, RedisCheck
+from adapters.http_client import OutboundHttpClient
+from adapters.mail.jinja import JinjaTemplateRenderer
+from adapters.mail.maildir import MaildirMailer
+from adapters.mail.sendgrid import SendGridMailer
+from adapters.mail.ses import SesMailer
+from adapters.mail.smtp import SmtpMailer
 from adapters.persistence.engine import make_engine, make_session_factory
 from adapters.persistence.inbox import SqlTaskInbox
 from adapters.persistence.outbox import CommitSignal, OutboxRelay
@@ -22,11 +28,13 @@ from adapters.ratelimit.redis import RedisRateLimiter
 from adapters.tasks.brokers import make_broker
 from adapters.tasks.dispatch import BrokerDispatch
 from core.catalog.application import categories
+from core.messaging.application import mail
 from core.presence.application import presence
 from core.security.application import ip_rules
 from entrypoints.bootstrap.settings import Settings
 from ports.shared.cache import Cache
 from ports.shared.health import HealthCheck
+from ports.shared.mail import EmailAddress, Mailer
 from ports.shared.rate_limit import RateLimiter
 
 
@@ -42,12 +50,32 @@ def _rate_limiter(redis: Redis | None, namespace: str) -> RateLimiter:
     return RedisRateLimiter(redis, prefix=f"{namespace}:") if redis is not None else MemoryRateLimiter()
 
 
-def _health_checks(settings: Settings, database: DatabaseCheck, redis: Redis | None) -> list[HealthCheck]:
+def _mailer(settings: Settings, http: OutboundHttpClient) -> Mailer:
+    backend = settings.mail_backend
+    if backend == "smtp" and settings.smtp_url:
+        return SmtpMailer(settings.smtp_url, timeout=settings.http_timeout_seconds)
+    if backend == "sendgrid" and settings.sendgrid_api_key:
+        return SendGridMailer(settings.sendgrid_api_key, http, base_url=settings.sendgrid_base_url)
+    if backend == "ses":
+        return SesMailer(
+            region=settings.ses_region,
+            endpoint_url=settings.ses_endpoint_url,
+            access_key_id=settings.aws_access_key_id,
+            secret_access_key=settings.aws_secret_access_key,
+            timeout=settings.http_timeout_seconds,
+        )
+    return MaildirMailer(settings.data_dir / "mail")
+
+
+def _health_checks(
+    settings: Settings, database: DatabaseCheck, redis: Redis | None, mailer: Mailer
+) -> list[HealthCheck]:
     checks: list[HealthCheck] = [database]
     if redis is not None:
         checks += [RedisCheck("cache", redis), RedisCheck("broker", redis)]
     else:
         checks += [InProcessCheck("cache", "memory"), InProcessCheck("broker", "in-process")]
+    checks.append(AdapterCheck("mail", mailer.kind, mailer))
     return checks
 
 
@@ -81,8 +109,10 @@ class InfrastructureContainer(containers.DeclarativeContainer):
         clock,
         poll_interval=settings.provided.outbox_poll_seconds,
     )
+    http_client = providers.Singleton(OutboundHttpClient, timeout=settings.provided.http_timeout_seconds)
+    mailer = providers.Singleton(_mailer, settings, http_client)
     database_check = providers.Singleton(DatabaseCheck, engine)
-    health_checks = providers.Singleton(_health_checks, settings, database_check, redis)
+    health_checks = providers.Singleton(_health_checks, settings, database_check, redis, mailer)
 
 
 class CatalogContainer(containers.DeclarativeContainer):
@@ -123,6 +153,20 @@ class PresenceContainer(containers.DeclarativeContainer):
     list_online = providers.Singleton(presence.ListOnline, cache, clock)
 
 
+class MessagingContainer(containers.DeclarativeContainer):
+    uow_factory = providers.Dependency()
+    mailer = providers.Dependency()
+    settings = providers.Dependency(instance_of=Settings)
+
+    renderer = providers.Singleton(
+        JinjaTemplateRenderer,
+        globals=providers.Dict(product_name="Lyceum", base_url=settings.provided.public_base_url),
+    )
+    sender = providers.Singleton(EmailAddress.parse, settings.provided.mail_from)
+    queue_email = providers.Singleton(mail.QueueEmail, uow_factory, renderer)
+    send_requested_email = providers.Singleton(mail.SendRequestedEmail, renderer, mailer, sender)
+
+
 class ApplicationContainer(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
@@ -138,6 +182,9 @@ class ApplicationContainer(containers.DeclarativeContainer):
         SecurityContainer, uow_factory=infrastructure.uow.provider, clock=infrastructure.clock
     )
     presence = providers.Container(PresenceContainer, cache=infrastructure.cache, clock=infrastructure.clock)
+    messaging = providers.Container(
+        MessagingContainer, uow_factory=infrastructure.uow.provider, mailer=infrastructure.mailer, settings=settings
+    )
 
 
 def build_container(settings: Settings) -> ApplicationContainer:

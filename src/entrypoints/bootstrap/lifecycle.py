@@ -30,6 +30,10 @@ async def shutdown(container: ApplicationContainer) -> None:
         await broker.shutdown()
     except Exception:  # a broker that never started has nothing to close
         log.debug("broker shutdown skipped", exc_info=True)
+    await infra.http_client().aclose()
+    mailer = infra.mailer()
+    if hasattr(mailer, "aclose"):
+        await mailer.aclose()
     redis = infra.redis()
     if redis is not None:
         await redis.aclose()

@@ -130,6 +130,21 @@ def describe() -> list[tuple[str, str, str]]:
     return rows
 
 
+_REQUIRED_BY_MAIL_BACKEND = {"smtp": "smtp_url", "sendgrid": "sendgrid_api_key"}
+
+
+def _check_combinations(settings: Settings) -> None:
+    needed = _REQUIRED_BY_MAIL_BACKEND.get(settings.mail_backend)
+    if needed and not getattr(settings, needed):
+        raise SettingsError(
+            f"{ENV_PREFIX}{needed.upper()}: required when {ENV_PREFIX}MAIL_BACKEND={settings.mail_backend}"
+        )
+    if ("<" in settings.mail_from and not settings.mail_from.rstrip().endswith(">")) or "@" not in settings.mail_from:
+        raise SettingsError(f"{ENV_PREFIX}MAIL_FROM: expected 'Name <address@domain>' or an address")
+    if bool(settings.s3_access_key_id) != bool(settings.s3_secret_access_key):
+        raise SettingsError(f"{ENV_PREFIX}S3_SECRET_ACCESS_KEY: set both S3 keys or neither")
+
+
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     environ = os.environ if environ is None else environ
     hints = get_type_hints(Settings)
@@ -146,7 +161,9 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         if raw is None:
             continue
         values[f.name] = _parse(name, raw.strip(), hints[f.name], f.metadata["minimum"])
-    return Settings(**values)
+    settings = Settings(**values)
+    _check_combinations(settings)
+    return settings
 
 
 def _parse(name: str, raw: str, kind: Any, minimum: float | None) -> Any:

@@ -8,11 +8,13 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
+from core.shared.errors import DomainError
 from entrypoints.bootstrap.containers import ApplicationContainer
 from entrypoints.workers.subscriptions import SUBSCRIPTIONS, Subscription, handlers_for
 from ports.shared.inbox import TaskInbox
 
 log = logging.getLogger("lyceum.worker")
+PERMANENT_KINDS = frozenset({"invalid", "not_found", "forbidden"})
 
 
 class EventDispatcher:
@@ -46,7 +48,9 @@ class EventDispatcher:
                 await subscription.handler(self._container, payload)
                 break
             except Exception as exc:
-                if attempt == self._max_attempts:
+                # A refusal (bad input, missing record) will not change on retry: dead-letter it now.
+                permanent = isinstance(exc, DomainError) and exc.kind in PERMANENT_KINDS
+                if permanent or attempt == self._max_attempts:
                     log.exception(
                         "handler failed for good; dead-lettered",
                         extra={"handler": subscription.name, "message_id": message_id, "attempts": attempt},

@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from core.catalog.domain.events import CATEGORY_TREE_CHANGED
+from core.messaging.application.mail import SendRequestedEmailCommand
+from core.messaging.domain.email import EmailRequested
 from entrypoints.bootstrap.containers import ApplicationContainer
 
 Handler = Callable[[ApplicationContainer, Mapping[str, Any]], Awaitable[object]]
@@ -23,8 +25,14 @@ async def _refresh_category_tree(container: ApplicationContainer, _payload: Mapp
     return await container.catalog.refresh_category_tree()()
 
 
+async def _send_email(container: ApplicationContainer, payload: Mapping[str, Any]) -> object:
+    return await container.messaging.send_requested_email()(SendRequestedEmailCommand(dict(payload)))
+
+
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("catalog.refresh_category_tree", CATEGORY_TREE_CHANGED, _refresh_category_tree),
+    # The email queue: every email leaves through the outbox and this handler, once.
+    Subscription("messaging.send_email", (EmailRequested.event_type,), _send_email),
 )
 
 

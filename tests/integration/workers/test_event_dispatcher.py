@@ -91,3 +91,18 @@ def test_category_changes_refresh_the_cached_tree() -> None:
         "catalog.category_deleted",
     ):
         assert [s.name for s in handlers_for(event_type, SUBSCRIPTIONS)] == ["catalog.refresh_category_tree"]
+
+
+async def test_a_refused_task_is_dead_lettered_without_retrying(container: ApplicationContainer) -> None:
+    from core.shared.errors import InvalidInput
+
+    attempts = 0
+
+    async def refuses(_c: ApplicationContainer, _p: Mapping[str, Any]) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise InvalidInput("mail.rejected", "the provider refused the message")
+
+    await _dispatcher(container, Subscription("test.refuses", ("e",), refuses), attempts=5)("m", "e", {})
+    assert attempts == 1
+    assert len(await container.infrastructure.inbox().list_dead_letters()) == 1

@@ -64,3 +64,18 @@ def test_every_setting_is_described() -> None:
     rows = describe()
     assert all(name.startswith("LYCEUM_") and help_text for name, _, help_text in rows)
     assert len({name for name, _, _ in rows}) == len(rows)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"LYCEUM_MAIL_BACKEND": "smtp"}, "LYCEUM_SMTP_URL: required when LYCEUM_MAIL_BACKEND=smtp"),
+        ({"LYCEUM_MAIL_BACKEND": "sendgrid"}, "LYCEUM_SENDGRID_API_KEY: required when LYCEUM_MAIL_BACKEND=sendgrid"),
+        ({"LYCEUM_MAIL_FROM": "nobody"}, "LYCEUM_MAIL_FROM: expected 'Name <address@domain>' or an address"),
+        ({"LYCEUM_S3_ACCESS_KEY_ID": "key"}, "LYCEUM_S3_SECRET_ACCESS_KEY: set both S3 keys or neither"),
+    ],
+)
+def test_settings_that_need_each_other_are_checked_together(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError) as err:
+        load_settings(env)
+    assert str(err.value) == message

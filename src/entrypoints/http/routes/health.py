@@ -22,6 +22,7 @@ class Health(msgspec.Struct):
 class DependencyStatus(msgspec.Struct, omit_defaults=True):
     status: str
     kind: str
+    critical: bool
     latency_ms: float
     error: str | None = None
 
@@ -44,19 +45,19 @@ async def ready(request: Request[Any, Any, Any]) -> Response[Readiness]:
     checks: list[HealthCheck] = container_of(request).infrastructure.health_checks()
     results = await asyncio.gather(*(_probe(c) for c in checks))
     report = dict(zip((c.name for c in checks), results, strict=True))
-    ok = all(r.status == "up" for r in results)
-    return Response(Readiness("ok" if ok else "unavailable", report), status_code=200 if ok else 503)
+    if any(r.status == "down" and r.critical for r in results):
+        return Response(Readiness("unavailable", report), status_code=503)
+    return Response(Readiness("ok" if all(r.status == "up" for r in results) else "degraded", report))
 
 
 async def _probe(check: HealthCheck) -> DependencyStatus:
     started = time.perf_counter()
-    kind = str(getattr(check, "kind", check.name))
     try:
         await asyncio.wait_for(check.check(), READY_TIMEOUT_SECONDS)
     except Exception as exc:  # report, never raise: /ready must always answer
         error = "timed out" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"[:300]
-        return DependencyStatus("down", kind, _ms(started), error)
-    return DependencyStatus("up", kind, _ms(started))
+        return DependencyStatus("down", check.kind, check.critical, _ms(started), error)
+    return DependencyStatus("up", check.kind, check.critical, _ms(started))
 
 
 def _ms(started: float) -> float:
