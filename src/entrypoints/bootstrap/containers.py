@@ -5,6 +5,9 @@ Adapters are chosen by configuration alone: no URL means the embedded adapter.
 
 from __future__ import annotations
 
+import os
+import secrets
+
 from dependency_injector import containers, providers
 from redis.asyncio import Redis
 
@@ -25,6 +28,8 @@ from adapters.persistence.outbox import CommitSignal, OutboxRelay
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.ratelimit.memory import MemoryRateLimiter
 from adapters.ratelimit.redis import RedisRateLimiter
+from adapters.storage.local_fs import LocalObjectStorage
+from adapters.storage.s3 import S3ObjectStorage
 from adapters.tasks.brokers import make_broker
 from adapters.tasks.dispatch import BrokerDispatch
 from core.catalog.application import categories
@@ -36,6 +41,7 @@ from ports.shared.cache import Cache
 from ports.shared.health import HealthCheck
 from ports.shared.mail import EmailAddress, Mailer
 from ports.shared.rate_limit import RateLimiter
+from ports.shared.storage import ObjectStorage
 
 
 def _redis(url: str | None) -> Redis | None:
@@ -48,6 +54,40 @@ def _cache(redis: Redis | None, namespace: str) -> Cache:
 
 def _rate_limiter(redis: Redis | None, namespace: str) -> RateLimiter:
     return RedisRateLimiter(redis, prefix=f"{namespace}:") if redis is not None else MemoryRateLimiter()
+
+
+def _signing_secret(settings: Settings) -> str:
+    """LYCEUM_SIGNING_SECRET, or a key generated once into the data dir (embedded mode).
+
+    Several processes without a shared data dir must all be given the same secret.
+    """
+    if settings.signing_secret:
+        return settings.signing_secret
+    path = settings.data_dir / "signing.key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def _object_storage(settings: Settings, signing_secret: str) -> ObjectStorage:
+    if settings.s3_bucket:
+        return S3ObjectStorage(
+            bucket=settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key,
+            default_ttl_seconds=settings.presign_ttl_seconds,
+        )
+    return LocalObjectStorage(
+        settings.data_dir / "objects",
+        signing_secret=signing_secret,
+        public_base_url=settings.public_base_url,
+        default_ttl_seconds=settings.presign_ttl_seconds,
+    )
 
 
 def _mailer(settings: Settings, http: OutboundHttpClient) -> Mailer:
@@ -68,13 +108,14 @@ def _mailer(settings: Settings, http: OutboundHttpClient) -> Mailer:
 
 
 def _health_checks(
-    settings: Settings, database: DatabaseCheck, redis: Redis | None, mailer: Mailer
+    settings: Settings, database: DatabaseCheck, redis: Redis | None, mailer: Mailer, storage: ObjectStorage
 ) -> list[HealthCheck]:
     checks: list[HealthCheck] = [database]
     if redis is not None:
         checks += [RedisCheck("cache", redis), RedisCheck("broker", redis)]
     else:
         checks += [InProcessCheck("cache", "memory"), InProcessCheck("broker", "in-process")]
+    checks.append(AdapterCheck("storage", storage.kind, storage))
     checks.append(AdapterCheck("mail", mailer.kind, mailer))
     return checks
 
@@ -111,8 +152,10 @@ class InfrastructureContainer(containers.DeclarativeContainer):
     )
     http_client = providers.Singleton(OutboundHttpClient, timeout=settings.provided.http_timeout_seconds)
     mailer = providers.Singleton(_mailer, settings, http_client)
+    signing_secret = providers.Singleton(_signing_secret, settings)
+    object_storage = providers.Singleton(_object_storage, settings, signing_secret)
     database_check = providers.Singleton(DatabaseCheck, engine)
-    health_checks = providers.Singleton(_health_checks, settings, database_check, redis, mailer)
+    health_checks = providers.Singleton(_health_checks, settings, database_check, redis, mailer, object_storage)
 
 
 class CatalogContainer(containers.DeclarativeContainer):
@@ -163,8 +206,9 @@ class MessagingContainer(containers.DeclarativeContainer):
         globals=providers.Dict(product_name="Lyceum", base_url=settings.provided.public_base_url),
     )
     sender = providers.Singleton(EmailAddress.parse, settings.provided.mail_from)
-    queue_email = providers.Singleton(mail.QueueEmail, uow_factory, renderer)
-    send_requested_email = providers.Singleton(mail.SendRequestedEmail, renderer, mailer, sender)
+    attachments = providers.Dependency()
+    queue_email = providers.Singleton(mail.QueueEmail, uow_factory, renderer, attachments)
+    send_requested_email = providers.Singleton(mail.SendRequestedEmail, renderer, mailer, sender, attachments)
 
 
 class ApplicationContainer(containers.DeclarativeContainer):
@@ -183,7 +227,11 @@ class ApplicationContainer(containers.DeclarativeContainer):
     )
     presence = providers.Container(PresenceContainer, cache=infrastructure.cache, clock=infrastructure.clock)
     messaging = providers.Container(
-        MessagingContainer, uow_factory=infrastructure.uow.provider, mailer=infrastructure.mailer, settings=settings
+        MessagingContainer,
+        uow_factory=infrastructure.uow.provider,
+        mailer=infrastructure.mailer,
+        attachments=infrastructure.object_storage,
+        settings=settings,
     )
 
 

@@ -23,6 +23,11 @@ async def prepare_database(container: ApplicationContainer) -> None:
         log.warning("database schema is at %s, code expects %s: run 'lyceum db upgrade'", current, head)
 
 
+async def prepare_storage(container: ApplicationContainer) -> None:
+    """Create the bucket (or local directories) if missing; fails loudly on bad credentials."""
+    await container.infrastructure.object_storage().ensure_buckets()
+
+
 async def shutdown(container: ApplicationContainer) -> None:
     infra = container.infrastructure
     broker = infra.broker()
@@ -31,6 +36,9 @@ async def shutdown(container: ApplicationContainer) -> None:
     except Exception:  # a broker that never started has nothing to close
         log.debug("broker shutdown skipped", exc_info=True)
     await infra.http_client().aclose()
+    storage = infra.object_storage()
+    if hasattr(storage, "close"):
+        storage.close()
     mailer = infra.mailer()
     if hasattr(mailer, "aclose"):
         await mailer.aclose()

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import uvicorn
 
 from entrypoints.bootstrap.containers import build_container
-from entrypoints.bootstrap.lifecycle import prepare_database, shutdown
+from entrypoints.bootstrap.lifecycle import prepare_database, prepare_storage, shutdown
 from entrypoints.bootstrap.settings import Settings
 from entrypoints.cli.demo import seed_demo
 from entrypoints.grpc.server import start_grpc_server
@@ -38,6 +38,7 @@ async def serve(settings: Settings, *, demo: bool) -> None:
     grpc_server = None
     try:
         await prepare_database(container)
+        await prepare_storage(container)
         embedded_broker = settings.redis_url is None
         if embedded_broker:
             # One process runs it all: tasks execute in-process, the scheduler fires here too.

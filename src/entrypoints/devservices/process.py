@@ -22,6 +22,7 @@ class LocalServer:
     def __init__(self, name: str, command: Sequence[str], log_path: Path) -> None:
         self.name = name
         self.log_path = log_path
+        self.leftovers: list[Path] = []  # files the server leaves outside its directory
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = log_path.open("ab")
         self.process = subprocess.Popen(  # noqa: S603 - a binary from an installed package
@@ -56,3 +57,5 @@ class LocalServer:
                     os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(10)
         self._log.close()
+        for path in self.leftovers:
+            path.unlink(missing_ok=True)

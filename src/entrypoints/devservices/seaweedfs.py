@@ -44,7 +44,8 @@ def weed_binary() -> str:
 
 def start_seaweedfs(data_dir: Path, *, timeout: float = 60.0) -> SeaweedFS:
     data_dir.mkdir(parents=True, exist_ok=True)
-    access, secret = "lyceum", secrets.token_hex(16)
+    (data_dir / "data").mkdir(exist_ok=True)
+    access, secret = f"lyceum{secrets.token_hex(4)}", secrets.token_hex(20)
     config = data_dir / "s3.json"
     config.write_text(
         json.dumps(
@@ -63,16 +64,22 @@ def start_seaweedfs(data_dir: Path, *, timeout: float = 60.0) -> SeaweedFS:
     grpc_ports = {name: free_port() for name in ports}
     command = [
         weed_binary(),
-        f"-logdir={data_dir}",
+        f"-logdir={data_dir}",  # a global flag: it goes before the subcommand
         "server",
         "-s3",
         "-ip=127.0.0.1",
         "-ip.bind=127.0.0.1",
-        f"-dir={data_dir}",
+        f"-dir={data_dir / 'data'}",
         "-volume.max=8",
         "-master.volumeSizeLimitMB=256",
         f"-s3.config={config}",
         "-volume.preStopSeconds=1",
+        "-master.telemetry=false",  # no reports to the SeaweedFS project
+        "-s3.port.iceberg=0",  # these default to fixed ports (8181, 9101): two instances would collide
+        "-s3.port.lance=0",
+        "-s3.autoCreateBucket=false",  # an unknown bucket must stay unknown (misconfiguration shows)
+        f"-filer.localSocket={data_dir / 'filer.sock'}",
+        f"-s3.localSocket={data_dir / 's3.sock'}",
         *(f"-{name}.port={port}" for name, port in ports.items()),
         *(f"-{name}.port.grpc={port}" for name, port in grpc_ports.items()),
     ]
@@ -88,4 +95,6 @@ def start_seaweedfs(data_dir: Path, *, timeout: float = 60.0) -> SeaweedFS:
         return True
 
     server.wait_until(answers, timeout)
+    # weed puts its gRPC unix sockets in /tmp whatever TMPDIR says; remove them when it stops.
+    server.leftovers = [Path(f"/tmp/seaweedfs-{name}-grpc-{port}.sock") for name, port in grpc_ports.items()]  # noqa: S108
     return SeaweedFS(server, endpoint, access, secret)

@@ -20,6 +20,7 @@ from entrypoints.http.request_context import RequestContextMiddleware
 from entrypoints.http.routes.admin_ip_rules import IpRuleController
 from entrypoints.http.routes.categories import CategoryController
 from entrypoints.http.routes.health import health, ready
+from entrypoints.http.routes.objects import object_routes
 from ports.shared.rate_limit import RateLimit
 
 
@@ -44,7 +45,7 @@ def create_app(container: ApplicationContainer, *, owns_container: bool = False)
 
     ip_rules = IpRules(container.security.active_ip_rules())
     app = Litestar(
-        route_handlers=[health, ready, CategoryController, IpRuleController, assets_router()],
+        route_handlers=[health, ready, CategoryController, IpRuleController, *object_routes(), assets_router()],
         middleware=[
             DefineMiddleware(
                 RateLimitMiddleware,
@@ -54,7 +55,10 @@ def create_app(container: ApplicationContainer, *, owns_container: bool = False)
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
+        # Object downloads opt out: gzip would drop Content-Length and break byte ranges.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, gzip_compress_level=6, exclude_opt_key="skip_compression"
+        ),
         request_max_body_size=settings.max_body_bytes,
         openapi_config=openapi_config(lyceum_version()),
         on_shutdown=[on_shutdown],

@@ -30,6 +30,7 @@ from multipart import MultipartError, MultipartSegment, PushMultipartParser, par
 from core.shared.errors import ChecksumMismatch, InvalidInput, RangeNotSatisfiable, UploadTooLarge
 from entrypoints.http.dependencies import container_of
 from entrypoints.http.problems import domain_error_handler, problem
+from ports.shared.rate_limit import RateLimit
 from ports.shared.storage import ByteRange, ObjectInfo, ObjectReader, SignedObjectServer
 
 # Handlers carry this opt so the app's compression can skip them (CompressionConfig's
@@ -40,6 +41,10 @@ MAX_FIELD_BYTES = 8 * 1024
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)", re.ASCII)
 # User content must never run as this origin's script: no sniffing, a sandbox for HTML/SVG.
 _SAFETY_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox"}
+
+
+# Players fetch many ranges and segments per minute; a separate budget keeps them off the API's.
+OBJECTS_RATE_LIMIT = RateLimit(limit=1200, window_seconds=60, name="objects")
 
 
 def object_routes() -> list[HTTPRouteHandler]:
@@ -75,7 +80,7 @@ def _form_rejected(request: Request[Any, Any, Any], exc: InvalidInput) -> Respon
     "/objects/{token:str}",
     tags=["objects"],
     summary="Download an object through a signed URL",
-    opt={SKIP_COMPRESSION: True},
+    opt={SKIP_COMPRESSION: True, "rate_limit": OBJECTS_RATE_LIMIT},
     cache=False,
     exception_handlers={RangeNotSatisfiable: _unsatisfiable},
 )
@@ -108,7 +113,7 @@ async def download_object(request: Request[Any, Any, Any], token: FromPath[str])
     summary="Upload an object through a signed URL",
     status_code=200,
     request_max_body_size=None,  # the token carries the limit; the store enforces it while streaming
-    opt={SKIP_COMPRESSION: True},
+    opt={SKIP_COMPRESSION: True, "rate_limit": OBJECTS_RATE_LIMIT},
     exception_handlers={UploadTooLarge: _too_large},
 )
 async def upload_object(request: Request[Any, Any, Any], token: FromPath[str]) -> Response[None]:
@@ -129,7 +134,7 @@ async def upload_object(request: Request[Any, Any, Any], token: FromPath[str]) -
     summary="Upload an object with a signed form (fields first, then `file`)",
     status_code=204,
     request_max_body_size=None,
-    opt={SKIP_COMPRESSION: True},
+    opt={SKIP_COMPRESSION: True, "rate_limit": OBJECTS_RATE_LIMIT},
     exception_handlers={UploadTooLarge: _too_large, InvalidInput: _form_rejected},
 )
 async def upload_object_form(request: Request[Any, Any, Any]) -> Response[None]:
