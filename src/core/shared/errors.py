@@ -45,6 +45,12 @@ class Unauthenticated(DomainError):
     kind = "unauthenticated"
 
 
+class RateLimited(DomainError):
+    """Too many attempts; ``details["retry_after"]`` says how many seconds to wait."""
+
+    kind = "rate_limited"
+
+
 class Unavailable(DomainError):
     """A dependency the use case needs cannot be reached right now."""
 

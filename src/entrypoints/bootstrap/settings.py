@@ -87,6 +87,38 @@ class Settings:
         (), "CIDRs of reverse proxies whose X-Forwarded-For is believed (empty: use the socket peer)."
     )
     http_timeout_seconds: float = _field(10.0, "Timeout of outbound HTTP calls to providers.", minimum=0.1)
+    jwt_issuer: str = _field("lyceum", "The iss claim of access tokens (and the expected one).")
+    jwt_audience: str = _field("lyceum-api", "The aud claim of access tokens (and the expected one).")
+    jwt_private_keys: str | None = _field(
+        None,
+        "Ed25519 signing keys as 'kid=PEM-file-path,...'; the first signs, all verify (rotation). "
+        "Unset: one key generated into the data dir.",
+        secret=True,
+    )
+    access_token_ttl: int = _field(900, "Access token lifetime in seconds (at most 15 minutes).", minimum=60)
+    refresh_token_ttl_days: int = _field(30, "Refresh token lifetime in days (at most 30).", minimum=1)
+    argon2_memory_kib: int = _field(19456, "Argon2id memory cost (OWASP minimum 19 MiB).", minimum=19456)
+    argon2_iterations: int = _field(2, "Argon2id time cost.", minimum=2)
+    argon2_parallelism: int = _field(1, "Argon2id lanes.", minimum=1)
+    password_hash_concurrency: int = _field(
+        0,
+        "Password hashes computed at once per process (0: one per CPU); more requests wait briefly, then 503.",
+        minimum=0,
+    )
+    require_2fa_for_admins: bool = _field(False, "Admins must have two-factor authentication to use admin routes.")
+    oauth_redirect_base_url: str | None = _field(
+        None, "Base URL of the OAuth callback (default: LYCEUM_PUBLIC_BASE_URL)."
+    )
+    oauth_google_client_id: str | None = _field(None, "Google OAuth client id (unset: Google sign-in off).")
+    oauth_google_client_secret: str | None = _field(None, "Google OAuth client secret.", secret=True)
+    oauth_google_issuer: str = _field("https://accounts.google.com", "Google OIDC issuer (override for tests).")
+    oauth_github_client_id: str | None = _field(None, "GitHub OAuth client id (unset: GitHub sign-in off).")
+    oauth_github_client_secret: str | None = _field(None, "GitHub OAuth client secret.", secret=True)
+    oauth_github_base_url: str = _field("https://github.com", "GitHub web base URL (override for tests).")
+    oauth_github_api_url: str = _field("https://api.github.com", "GitHub API base URL (override for tests).")
+    oauth_linkedin_client_id: str | None = _field(None, "LinkedIn OAuth client id (unset: LinkedIn sign-in off).")
+    oauth_linkedin_client_secret: str | None = _field(None, "LinkedIn OAuth client secret.", secret=True)
+    oauth_linkedin_issuer: str = _field("https://www.linkedin.com/oauth", "LinkedIn OIDC issuer (override for tests).")
 
     @property
     def effective_database_url(self) -> str:
@@ -141,6 +173,17 @@ def _check_combinations(settings: Settings) -> None:
         )
     if ("<" in settings.mail_from and not settings.mail_from.rstrip().endswith(">")) or "@" not in settings.mail_from:
         raise SettingsError(f"{ENV_PREFIX}MAIL_FROM: expected 'Name <address@domain>' or an address")
+    if settings.access_token_ttl > 900:
+        raise SettingsError(f"{ENV_PREFIX}ACCESS_TOKEN_TTL: at most 900 seconds (15 minutes)")
+    if settings.refresh_token_ttl_days > 30:
+        raise SettingsError(f"{ENV_PREFIX}REFRESH_TOKEN_TTL_DAYS: at most 30")
+    for provider in ("google", "github", "linkedin"):
+        if bool(getattr(settings, f"oauth_{provider}_client_id")) != bool(
+            getattr(settings, f"oauth_{provider}_client_secret")
+        ):
+            raise SettingsError(
+                f"{ENV_PREFIX}OAUTH_{provider.upper()}_CLIENT_SECRET: set client id and secret together"
+            )
     if bool(settings.s3_access_key_id) != bool(settings.s3_secret_access_key):
         raise SettingsError(f"{ENV_PREFIX}S3_SECRET_ACCESS_KEY: set both S3 keys or neither")
 

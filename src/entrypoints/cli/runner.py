@@ -19,7 +19,15 @@ from entrypoints.bootstrap.settings import Settings, SettingsError, load_setting
 
 T = TypeVar("T")
 
-EXIT_BY_KIND = {"invalid": 2, "not_found": 3, "conflict": 4, "forbidden": 5, "unauthenticated": 5, "unavailable": 6}
+EXIT_BY_KIND = {
+    "invalid": 2,
+    "not_found": 3,
+    "conflict": 4,
+    "forbidden": 5,
+    "unauthenticated": 5,
+    "unavailable": 6,
+    "rate_limited": 7,
+}
 EXIT_CONFIG = 78  # EX_CONFIG from sysexits.h
 
 

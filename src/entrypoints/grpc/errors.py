@@ -36,6 +36,7 @@ STATUS_BY_KIND: dict[str, grpc.StatusCode] = {
     "forbidden": grpc.StatusCode.PERMISSION_DENIED,
     "unauthenticated": grpc.StatusCode.UNAUTHENTICATED,
     "unavailable": grpc.StatusCode.UNAVAILABLE,
+    "rate_limited": grpc.StatusCode.RESOURCE_EXHAUSTED,
 }
 
 Context: TypeAlias = grpc.aio.ServicerContext

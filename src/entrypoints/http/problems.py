@@ -22,6 +22,7 @@ STATUS_BY_KIND = {
     "forbidden": 403,
     "unauthenticated": 401,
     "unavailable": 503,
+    "rate_limited": 429,
 }
 
 
@@ -64,7 +65,12 @@ def problem_bytes(status: int, code: str, title: str, detail: str, *, instance: 
 
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
     status = STATUS_BY_KIND.get(exc.kind, 400)
-    return problem(status, exc.code, _title(status), exc.message, request=request, details=exc.details or None)
+    headers = None
+    if exc.kind == "rate_limited" and "retry_after" in exc.details:
+        headers = {"Retry-After": str(max(int(exc.details["retry_after"]), 1))}
+    return problem(
+        status, exc.code, _title(status), exc.message, request=request, headers=headers, details=exc.details or None
+    )
 
 
 def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:

@@ -69,3 +69,13 @@ class TwoFactorChanged(DomainEvent):
     event_type = "identity.two_factor_changed"
     user_id: uuid.UUID
     enabled: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class AccountEmailRequested(DomainEvent):
+    """An account email is due: verify_email, reset_password, account_exists, password_changed.
+    The worker mints any link token at send time, so tokens never sit in the outbox."""
+
+    event_type = "identity.account_email_requested"
+    user_id: uuid.UUID
+    kind: str

@@ -80,9 +80,7 @@ def allowed(role: Role, permission: Permission) -> bool:
 
 def require(role: Role, permission: Permission) -> None:
     if not allowed(role, permission):
-        raise PermissionDenied(
-            "auth.forbidden", "you are not allowed to do this", {"permission": permission.value}
-        )
+        raise PermissionDenied("auth.forbidden", "you are not allowed to do this", {"permission": permission.value})
 
 
 def check_role_change(*, actor_id: object, actor_role: Role, target_id: object, old: Role, new: Role) -> None:

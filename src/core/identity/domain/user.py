@@ -47,8 +47,10 @@ def normalize_email(raw: str) -> str:
 def default_preferences() -> dict[str, Any]:
     return {
         "notifications": {
-            channel: {category: channel in ("email", "in_app") and category != "marketing"
-                      for category in NOTIFICATION_CATEGORIES}
+            channel: {
+                category: channel in ("email", "in_app") and category != "marketing"
+                for category in NOTIFICATION_CATEGORIES
+            }
             for channel in NOTIFICATION_CHANNELS
         },
         "privacy": {"profile_visibility": "students", "show_progress": False},
@@ -85,8 +87,15 @@ class User(AggregateRoot):
 
     @classmethod
     def register(
-        cls, *, email: str, name: str, password_hash: str | None, now: dt.datetime, role: Role = Role.STUDENT,
-        language: str = "en", verified: bool = False,
+        cls,
+        *,
+        email: str,
+        name: str,
+        password_hash: str | None,
+        now: dt.datetime,
+        role: Role = Role.STUDENT,
+        language: str = "en",
+        verified: bool = False,
     ) -> User:
         user = cls(
             id=new_id(),
@@ -123,8 +132,10 @@ class User(AggregateRoot):
             return False
         if self.status == AccountStatus.ACTIVE:
             return True
-        return self.status == AccountStatus.SUSPENDED and self.suspended_until is not None and (
-            self.suspended_until <= now
+        return (
+            self.status == AccountStatus.SUSPENDED
+            and self.suspended_until is not None
+            and (self.suspended_until <= now)
         )
 
     def ensure_can_sign_in(self, now: dt.datetime) -> None:
@@ -242,8 +253,13 @@ class User(AggregateRoot):
     # -- helpers ----------------------------------------------------------------------------------
 
     def _set_status(
-        self, status: AccountStatus, reason: str, until: dt.datetime | None, now: dt.datetime,
-        *, actor_id: uuid.UUID | None,
+        self,
+        status: AccountStatus,
+        reason: str,
+        until: dt.datetime | None,
+        now: dt.datetime,
+        *,
+        actor_id: uuid.UUID | None,
     ) -> None:
         old = self.status
         self.status = status.value

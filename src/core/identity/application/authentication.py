@@ -1,0 +1,230 @@
+"""Sign-in, the second factor, token refresh, sign-out and the session list."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from collections.abc import Callable
+
+from core.identity.application.auditing import Auditor
+from core.identity.application.context import Principal, RequestContext
+from core.identity.application.session_store import RefreshReuse, Rotation, SessionStore
+from core.identity.domain.passwords import normalize
+from core.identity.domain.roles import Role
+from core.identity.domain.sessions import Session, new_token, token_hash
+from core.identity.domain.user import User, normalize_email
+from core.shared.errors import InvalidInput, NotFound, PermissionDenied, RateLimited, Unauthenticated
+from ports.identity.repositories import IdentityUnitOfWork
+from ports.identity.security import AccessTokens, PasswordHasher, Totp
+from ports.shared.cache import Cache
+from ports.shared.clock import Clock
+
+UowFactory = Callable[[], IdentityUnitOfWork]
+
+# Per account AND address: an attacker elsewhere cannot lock the owner out by failing on purpose.
+FAILURES_PER_ACCOUNT_AND_IP, FAILURE_WINDOW = 10, 15 * 60
+# Per address across accounts: slows credential stuffing from one host.
+FAILURES_PER_IP = 100
+CHALLENGE_TTL, CHALLENGE_ATTEMPTS = 300, 5
+INVALID_CREDENTIALS = "invalid email or password"
+
+
+@dataclasses.dataclass(frozen=True)
+class Tokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    token_type: str = "Bearer"
+
+
+@dataclasses.dataclass(frozen=True)
+class SecondFactorRequired:
+    challenge: str
+    methods: tuple[str, ...] = ("totp", "recovery_code")
+    expires_in: int = CHALLENGE_TTL
+
+
+class LoginThrottle:
+    def __init__(self, cache: Cache) -> None:
+        self._cache = cache
+
+    def _keys(self, email: str, ip: str) -> tuple[str, str]:
+        return f"auth:fail:{email}:{ip}", f"auth:fail-ip:{ip}"
+
+    async def check(self, email: str, ip: str) -> None:
+        for key, limit in zip(self._keys(email, ip), (FAILURES_PER_ACCOUNT_AND_IP, FAILURES_PER_IP), strict=True):
+            raw = await self._cache.get(key)
+            if raw is not None and int(raw) >= limit:
+                retry = await self._cache.ttl(key) or FAILURE_WINDOW
+                raise RateLimited("auth.too_many_attempts", "too many failed attempts; try again later",
+                                  {"retry_after": int(retry) + 1})
+
+    async def failed(self, email: str, ip: str) -> None:
+        for key in self._keys(email, ip):
+            await self._cache.incr(key, ttl_seconds=FAILURE_WINDOW)
+
+    async def succeeded(self, email: str, ip: str) -> None:
+        await self._cache.delete(self._keys(email, ip)[0])
+
+
+class _Issuer:
+    """Starts sessions and mints the token pair; shared by every sign-in path."""
+
+    def __init__(self, sessions: SessionStore, tokens: AccessTokens, clock: Clock) -> None:
+        self.sessions, self.tokens, self.clock = sessions, tokens, clock
+
+    async def sign_in(self, user: User, ctx: RequestContext, *, second_factor: bool) -> Tokens:
+        now = self.clock.now()
+        rotation = await self.sessions.start(user.id, ctx, now=now, second_factor=second_factor)
+        return self.pair(user, rotation, now)
+
+    def pair(self, user: User, rotation: Rotation, now: dt.datetime) -> Tokens:
+        access = self.tokens.issue(user_id=user.id, role=user.role, session_id=rotation.session.id, now=now)
+        return Tokens(access, rotation.refresh_token, self.tokens.lifetime_seconds)
+
+
+class Login:
+    def __init__(self, uow: UowFactory, hasher: PasswordHasher, throttle: LoginThrottle, issuer: _Issuer,
+                 cache: Cache, clock: Clock, auditor: Auditor) -> None:
+        self._uow, self._hasher, self._throttle, self._issuer = uow, hasher, throttle, issuer
+        self._cache, self._clock, self._auditor = cache, clock, auditor
+
+    async def __call__(self, email: str, password: str, ctx: RequestContext) -> Tokens | SecondFactorRequired:
+        try:
+            address = normalize_email(email)
+        except InvalidInput:
+            address = email.strip().lower()[:254]
+        await self._throttle.check(address, ctx.ip)
+        async with self._uow() as uow:
+            user = await uow.users.get_by_email(address)
+            if user is None or user.password_hash is None or user.deleted_at is not None:
+                await self._hasher.burn()  # same cost as a real verify: no account oracle
+                ok = False
+            else:
+                ok = await self._hasher.verify(user.password_hash, normalize(password))
+            if not ok or user is None:
+                await self._throttle.failed(address, ctx.ip)
+                await self._auditor.record("auth.login", ctx, subject_id=user.id if user else None,
+                                           outcome="failure", reason="bad_credentials")
+                raise Unauthenticated("auth.invalid_credentials", INVALID_CREDENTIALS)
+            try:
+                user.ensure_can_sign_in(self._clock.now())
+            except PermissionDenied:
+                await self._auditor.record("auth.login", ctx, subject_id=user.id, outcome="denied",
+                                           reason=user.status)
+                raise
+            if user.password_hash and self._hasher.needs_rehash(user.password_hash):
+                user.rehash_password(await self._hasher.hash(normalize(password)))
+            await uow.commit()
+        await self._throttle.succeeded(address, ctx.ip)
+        if user.two_factor_enabled:
+            challenge = new_token()
+            await self._cache.set(f"auth:2fa:{token_hash(challenge)}", str(user.id).encode(),
+                                  ttl_seconds=CHALLENGE_TTL)
+            await self._auditor.record("auth.login", ctx, subject_id=user.id, outcome="second_factor_required")
+            return SecondFactorRequired(challenge)
+        tokens = await self._issuer.sign_in(user, ctx, second_factor=False)
+        await self._auditor.record("auth.login", ctx, subject_id=user.id)
+        return tokens
+
+
+class VerifySecondFactor:
+    def __init__(self, uow: UowFactory, totp: Totp, issuer: _Issuer, cache: Cache, clock: Clock,
+                 auditor: Auditor, recovery_hash: Callable[[str], str]) -> None:
+        self._uow, self._totp, self._issuer, self._cache = uow, totp, issuer, cache
+        self._clock, self._auditor, self._recovery_hash = clock, auditor, recovery_hash
+
+    async def __call__(self, challenge: str, *, code: str | None, recovery_code: str | None,
+                       ctx: RequestContext) -> Tokens:
+        key = f"auth:2fa:{token_hash(challenge)}"
+        raw = await self._cache.get(key)
+        if raw is None:
+            raise Unauthenticated("auth.invalid_challenge", "the sign-in step has expired; sign in again")
+        attempts = await self._cache.incr(f"{key}:attempts", ttl_seconds=CHALLENGE_TTL)
+        if attempts > CHALLENGE_ATTEMPTS:
+            await self._cache.delete(key)
+            raise Unauthenticated("auth.invalid_challenge", "too many wrong codes; sign in again")
+        user_id = uuid.UUID(raw.decode())
+        async with self._uow() as uow:
+            user = await uow.users.get(user_id)
+            if user is None or user.totp_secret is None:
+                raise Unauthenticated("auth.invalid_challenge", "the sign-in step has expired; sign in again")
+            accepted, method = False, "totp"
+            if code:
+                step = self._totp.matching_step(user.totp_secret, code.strip(), now=self._clock.now())
+                accepted = step is not None and user.accept_totp_step(step)
+                if step is not None and not accepted:
+                    await self._auditor.record("auth.totp_replay", ctx, subject_id=user.id, outcome="denied")
+            elif recovery_code:
+                method = "recovery_code"
+                accepted = user.use_recovery_code(self._recovery_hash(recovery_code))
+            if not accepted:
+                await uow.commit()  # keeps nothing but is harmless; wrong codes change no state
+                await self._auditor.record("auth.second_factor", ctx, subject_id=user.id, outcome="failure",
+                                           method=method)
+                raise Unauthenticated("auth.invalid_code", "the code is not valid")
+            await uow.commit()
+        await self._cache.delete(key)
+        await self._auditor.record("auth.second_factor", ctx, subject_id=user.id, method=method)
+        return await self._issuer.sign_in(user, ctx, second_factor=True)
+
+
+class Refresh:
+    def __init__(self, uow: UowFactory, issuer: _Issuer, clock: Clock, auditor: Auditor) -> None:
+        self._uow, self._issuer, self._clock, self._auditor = uow, issuer, clock, auditor
+
+    async def __call__(self, refresh_token: str, ctx: RequestContext) -> Tokens:
+        now = self._clock.now()
+        try:
+            rotation = await self._issuer.sessions.rotate(refresh_token, ctx, now=now)
+        except RefreshReuse as reuse:
+            await self._auditor.record("auth.refresh_reuse", ctx, outcome="denied",
+                                       session=str(reuse.details.get("session_id")))
+            raise
+        async with self._uow() as uow:
+            user = await uow.users.get(rotation.session.user_id)
+        if user is None or not user.can_sign_in(now):
+            # Suspended or banned since sign-in: access ends here, at the latest.
+            await self._issuer.sessions.revoke(rotation.session.id)
+            raise Unauthenticated("auth.account_disabled", "this account cannot sign in")
+        return self._issuer.pair(user, rotation, now)
+
+
+class Logout:
+    def __init__(self, sessions: SessionStore, clock: Clock, auditor: Auditor) -> None:
+        self._sessions, self._clock, self._auditor = sessions, clock, auditor
+
+    async def __call__(self, principal: Principal, ctx: RequestContext, *, everywhere: bool = False) -> int:
+        if everywhere:
+            ended = await self._sessions.revoke_all(principal.user_id, now=self._clock.now())
+        else:
+            ended = 1 if await self._sessions.revoke(principal.session_id) else 0
+        await self._auditor.record("auth.logout", ctx, actor_id=principal.user_id, subject_id=principal.user_id,
+                                   everywhere=everywhere)
+        return ended
+
+
+class ListSessions:
+    def __init__(self, sessions: SessionStore, clock: Clock) -> None:
+        self._sessions, self._clock = sessions, clock
+
+    async def __call__(self, principal: Principal) -> list[Session]:
+        return await self._sessions.list(principal.user_id, now=self._clock.now())
+
+
+class RevokeSession:
+    def __init__(self, sessions: SessionStore, auditor: Auditor) -> None:
+        self._sessions, self._auditor = sessions, auditor
+
+    async def __call__(self, principal: Principal, session_id: str, ctx: RequestContext) -> None:
+        session = await self._sessions.get(session_id)
+        if session is None or session.user_id != principal.user_id:
+            raise NotFound("auth.session_not_found", "no such session")  # someone else's is "not found" too
+        await self._sessions.revoke(session_id)
+        await self._auditor.record("auth.session_revoked", ctx, actor_id=principal.user_id,
+                                   subject_id=principal.user_id, session=session_id)
+
+
+def principal_from(claims_user_id: uuid.UUID, role: str, session_id: str) -> Principal:
+    return Principal(claims_user_id, Role(role), session_id)
