@@ -12,6 +12,7 @@ from types import FrameType
 from benchmarks import report
 from benchmarks.database import DatabaseError
 from benchmarks.harness import RunOptions, ScenarioError, log, run_scenario
+from benchmarks.inprocess import InProcessOptions, InProcessScenario, is_in_process
 from benchmarks.loadgen import LoadGeneratorFailed, LoadGeneratorMissing, require_wrk
 from benchmarks.scenarios import REGISTRY
 from benchmarks.servers import SERVERS, ServerFailed, caveats
@@ -97,25 +98,31 @@ def main(argv: list[str] | None = None) -> int:
         for name, scenario in REGISTRY.items():
             print(f"{name:<16} {scenario.method} {scenario.path}: {scenario.summary}")
         return 0
-    try:
-        require_wrk()
-    except LoadGeneratorMissing as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    if importlib.util.find_spec(args.server) is None:
-        print(f"{args.server} is not installed in this environment", file=sys.stderr)
-        return 2
+    names = list(REGISTRY) if args.scenario == "all" else [args.scenario]
+    # In-process scenarios (benchmarks.inprocess) need neither wrk nor an ASGI server.
+    if any(not is_in_process(REGISTRY[name]) for name in names):
+        try:
+            require_wrk()
+        except LoadGeneratorMissing as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        if importlib.util.find_spec(args.server) is None:
+            print(f"{args.server} is not installed in this environment", file=sys.stderr)
+            return 2
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     signal.signal(signal.SIGHUP, _exit_on_sigterm)
 
     options = _options(args)
     for note in caveats(options.server, options.workers):
         log(f"caveat: {note}")
-    names = list(REGISTRY) if args.scenario == "all" else [args.scenario]
     status = 0
     for name in names:
+        scenario = REGISTRY[name]
+        if is_in_process(scenario):
+            status = max(status, _run_in_process(name, scenario, args))
+            continue
         try:
-            result = run_scenario(REGISTRY[name](), options)
+            result = run_scenario(scenario(), options)
         except KeyboardInterrupt:
             log("interrupted; servers stopped")
             return 130
@@ -129,6 +136,20 @@ def main(argv: list[str] | None = None) -> int:
             log(f"[{name}] requests failed during measurement: the numbers are not valid")
             status = 1
     return status
+
+
+def _run_in_process(name: str, scenario: type[InProcessScenario], args: argparse.Namespace) -> int:
+    options = InProcessOptions(quick=args.quick, repeats=args.repeats, results_dir=args.results_dir)
+    try:
+        result = scenario().run(options)
+    except KeyboardInterrupt:
+        log("interrupted; servers stopped")
+        raise SystemExit(130) from None
+    except (ScenarioError, RuntimeError, OSError) as exc:
+        log(f"[{name}] failed: {exc}")
+        return 1
+    print(report.write_inprocess(options.results_dir, result))
+    return 0
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import RSS_BUDGET_MB, Arm, RunOptions, ScenarioResult
+from benchmarks.inprocess import InProcessResult
+from benchmarks.inprocess import LatencyStats as InProcessLatency
 from benchmarks.loadgen import wrk_version
 from benchmarks.servers import PROJECT_ROOT, caveats
 
@@ -165,5 +168,102 @@ def write(results_dir: Path, result: ScenarioResult, options: RunOptions) -> str
     data = to_json(result, conds)
     (results_dir / f"{result.scenario}.json").write_text(json.dumps(data, indent=2) + "\n")
     markdown = to_markdown(result, conds)
+    (results_dir / f"{result.scenario}.md").write_text(markdown)
+    return markdown
+
+
+# -- in-process scenarios (benchmarks.inprocess) ----------------------------------------------
+
+
+def inprocess_conditions(result: InProcessResult) -> dict[str, Any]:
+    return {
+        "date": result.started_at.isoformat(timespec="seconds"),
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "cpu_model": cpu_model(),
+            "platform": platform.platform(),
+            "loadavg_1m_before": result.loadavg_before,
+        },
+        "python": platform.python_version(),
+        "quick": result.quick,
+        "packages": {name: _package_version(name) for name in result.packages},
+        "git_commit": git_commit(),
+    }
+
+
+def inprocess_to_json(result: InProcessResult, conds: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "scenario": result.scenario,
+        "kind": "in-process",
+        "summary": result.summary,
+        "request": result.request,
+        "subject": result.subject_label,
+        **{f"{k}": v for k, v in dataclasses.asdict(result.subject).items()},
+        "baseline": result.baseline_label,
+        **{f"baseline_{k}": v for k, v in dataclasses.asdict(result.baseline).items()},
+        "overhead_p50_ms": result.overhead_p50_ms,
+        "overhead_goal_ms": result.overhead_goal_ms,
+        "within_overhead_goal": (
+            None if result.overhead_goal_ms is None else result.overhead_p50_ms < result.overhead_goal_ms
+        ),
+        "peak_rss_mb": result.peak_rss_mb,
+        "cases": [{"case": c, "p50_ms": s, "baseline_p50_ms": b} for c, s, b in result.cases],
+        "details": result.details,
+        "conditions": conds,
+    }
+
+
+def _latency_row(name: str, stats: InProcessLatency) -> str:
+    return (
+        f"| {name} | {stats.count:,} | {stats.p50_ms:.3f} | {stats.p90_ms:.3f} | {stats.p99_ms:.3f} "
+        f"| {stats.mean_ms:.3f} |"
+    )
+
+
+def inprocess_to_markdown(result: InProcessResult, conds: dict[str, Any]) -> str:
+    machine = conds["machine"]
+    goal = result.overhead_goal_ms
+    verdict = (
+        "" if goal is None else f" Goal < {goal:g} ms: {'met' if result.overhead_p50_ms < goal else '**NOT MET**'}."
+    )
+    packages = ", ".join(f"{k} {v}" for k, v in conds["packages"].items() if v)
+    lines = [
+        f"### {result.scenario}: {result.request}",
+        "",
+        result.summary,
+        "",
+        "| | calls | p50 ms | p90 ms | p99 ms | mean ms |",
+        "|---|---:|---:|---:|---:|---:|",
+        _latency_row(result.subject_label, result.subject),
+        _latency_row(f"Baseline: {result.baseline_label}", result.baseline),
+        f"| **overhead** (p50, p99) | | **{result.overhead_p50_ms:.3f}** | "
+        f"| {result.subject.p99_ms - result.baseline.p99_ms:.3f} | |",
+        "",
+        f"- Overhead at p50 (ours - baseline): {result.overhead_p50_ms:.3f} ms.{verdict}",
+        *(f"- {note}" for note in result.notes),
+        f"- Peak RSS of the benchmark process: {result.peak_rss_mb:.0f} MB.",
+        f"- {conds['date']}, {machine['cpu_count']} x {machine['cpu_model']}, Python {conds['python']}, "
+        f"{packages}, commit {conds['git_commit'] or 'none'}"
+        + (" (quick run: not for comparison)" if conds["quick"] else "")
+        + ".",
+    ]
+    if result.cases:
+        lines += [
+            "",
+            "| case | p50 ms (ours) | p50 ms (baseline) | overhead ms |",
+            "|---|---:|---:|---:|",
+            *(f"| {case} | {ours:.3f} | {base:.3f} | {ours - base:.3f} |" for case, ours, base in result.cases),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_inprocess(results_dir: Path, result: InProcessResult) -> str:
+    """Write SCENARIO.json and SCENARIO.md for an in-process scenario; return the Markdown."""
+    conds = inprocess_conditions(result)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    (results_dir / f"{result.scenario}.json").write_text(
+        json.dumps(inprocess_to_json(result, conds), indent=2, ensure_ascii=False) + "\n"
+    )
+    markdown = inprocess_to_markdown(result, conds)
     (results_dir / f"{result.scenario}.md").write_text(markdown)
     return markdown

@@ -1,10 +1,17 @@
-"""The scenario registry: add a scenario's class to ``_ALL`` to make it runnable."""
+"""The scenario registry: add a scenario's class to ``_ALL`` to make it runnable.
+
+Two kinds: HTTP scenarios (``benchmarks.harness.Scenario``: the app under wrk against a
+baseline server) and in-process ones (``benchmarks.inprocess.InProcessScenario``: a port or
+adapter timed against the same work done directly, no server or wrk).
+"""
 
 from __future__ import annotations
 
 from benchmarks.harness import Scenario
+from benchmarks.inprocess import InProcessScenario
 from benchmarks.scenarios.categories import CategoriesScenario
+from benchmarks.scenarios.search import SearchScenario
 
-_ALL: tuple[type[Scenario], ...] = (CategoriesScenario,)
+_ALL: tuple[type[Scenario] | type[InProcessScenario], ...] = (CategoriesScenario, SearchScenario)
 
-REGISTRY: dict[str, type[Scenario]] = {scenario.name: scenario for scenario in _ALL}
+REGISTRY: dict[str, type[Scenario] | type[InProcessScenario]] = {scenario.name: scenario for scenario in _ALL}

@@ -60,6 +60,7 @@ def test_embedded_serve_with_demo_is_ready_fast_and_shows_cli_changes(tmp_path: 
             "cache": "memory",
             "broker": "in-process",
             "storage": "local",
+            "search": "embedded",
             "mail": "maildir",
         }
 
@@ -159,6 +160,7 @@ def test_postgres_redis_serve_with_separate_worker(
             "cache": "redis",
             "broker": "redis",
             "storage": "s3",
+            "search": "embedded",
             "mail": "maildir",
         }
         assert all(check["status"] == "up" for check in ready["checks"].values())

@@ -28,6 +28,8 @@ from adapters.persistence.outbox import CommitSignal, OutboxRelay
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.ratelimit.memory import MemoryRateLimiter
 from adapters.ratelimit.redis import RedisRateLimiter
+from adapters.search.embedded import EmbeddedSearchIndex
+from adapters.search.typesense import TypesenseSearchIndex
 from adapters.storage.local_fs import LocalObjectStorage
 from adapters.storage.s3 import S3ObjectStorage
 from adapters.tasks.brokers import make_broker
@@ -41,6 +43,7 @@ from ports.shared.cache import Cache
 from ports.shared.health import HealthCheck
 from ports.shared.mail import EmailAddress, Mailer
 from ports.shared.rate_limit import RateLimiter
+from ports.shared.search import SearchIndex
 from ports.shared.storage import ObjectStorage
 
 
@@ -90,6 +93,14 @@ def _object_storage(settings: Settings, signing_secret: str) -> ObjectStorage:
     )
 
 
+def _search_index(settings: Settings) -> SearchIndex:
+    if settings.typesense_url:
+        return TypesenseSearchIndex(
+            settings.typesense_url, settings.typesense_api_key or "", timeout_s=settings.http_timeout_seconds
+        )
+    return EmbeddedSearchIndex(settings.data_dir / "search")
+
+
 def _mailer(settings: Settings, http: OutboundHttpClient) -> Mailer:
     backend = settings.mail_backend
     if backend == "smtp" and settings.smtp_url:
@@ -108,7 +119,12 @@ def _mailer(settings: Settings, http: OutboundHttpClient) -> Mailer:
 
 
 def _health_checks(
-    settings: Settings, database: DatabaseCheck, redis: Redis | None, mailer: Mailer, storage: ObjectStorage
+    settings: Settings,
+    database: DatabaseCheck,
+    redis: Redis | None,
+    mailer: Mailer,
+    storage: ObjectStorage,
+    search: SearchIndex,
 ) -> list[HealthCheck]:
     checks: list[HealthCheck] = [database]
     if redis is not None:
@@ -116,6 +132,7 @@ def _health_checks(
     else:
         checks += [InProcessCheck("cache", "memory"), InProcessCheck("broker", "in-process")]
     checks.append(AdapterCheck("storage", storage.kind, storage))
+    checks.append(AdapterCheck("search", "typesense" if settings.typesense_url else "embedded", search))
     checks.append(AdapterCheck("mail", mailer.kind, mailer))
     return checks
 
@@ -155,7 +172,10 @@ class InfrastructureContainer(containers.DeclarativeContainer):
     signing_secret = providers.Singleton(_signing_secret, settings)
     object_storage = providers.Singleton(_object_storage, settings, signing_secret)
     database_check = providers.Singleton(DatabaseCheck, engine)
-    health_checks = providers.Singleton(_health_checks, settings, database_check, redis, mailer, object_storage)
+    search_index = providers.Singleton(_search_index, settings)
+    health_checks = providers.Singleton(
+        _health_checks, settings, database_check, redis, mailer, object_storage, search_index
+    )
 
 
 class CatalogContainer(containers.DeclarativeContainer):

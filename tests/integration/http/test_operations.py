@@ -20,7 +20,7 @@ async def test_ready_reports_every_configured_dependency(client: AnyClient) -> N
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "cache", "broker", "storage", "mail"}
+    assert set(body["checks"]) == {"database", "cache", "broker", "storage", "search", "mail"}
     assert all(check["status"] == "up" for check in body["checks"].values())
 
 

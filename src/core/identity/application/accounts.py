@@ -35,8 +35,9 @@ class Register:
     """Creates a pending account and asks for verification. For an email that already has an
     account the caller sees exactly the same answer (and timing); the owner gets a notice."""
 
-    def __init__(self, uow: UowFactory, hasher: PasswordHasher, blocklist: PasswordBlocklist, clock: Clock,
-                 auditor: Auditor) -> None:
+    def __init__(
+        self, uow: UowFactory, hasher: PasswordHasher, blocklist: PasswordBlocklist, clock: Clock, auditor: Auditor
+    ) -> None:
         self._uow, self._hasher, self._blocklist, self._clock, self._auditor = uow, hasher, blocklist, clock, auditor
 
     async def __call__(self, command: RegisterCommand, ctx: RequestContext) -> None:
@@ -50,8 +51,13 @@ class Register:
                 await uow.commit()
                 await self._auditor.record("auth.register", ctx, subject_id=existing.id, outcome="duplicate")
                 return
-            user = User.register(email=email, name=command.name, password_hash=password_hash,
-                                 now=self._clock.now(), language=command.language)
+            user = User.register(
+                email=email,
+                name=command.name,
+                password_hash=password_hash,
+                now=self._clock.now(),
+                language=command.language,
+            )
             await uow.users.add(user)
             uow.publish(AccountEmailRequested(user.id, "verify_email"))
             await uow.commit()
@@ -85,8 +91,9 @@ class ResendVerification:
         sent = await self._cache.incr(f"auth:resend:{address}", ttl_seconds=RESEND_WINDOW)
         if sent > RESEND_LIMIT:
             retry = await self._cache.ttl(f"auth:resend:{address}") or RESEND_WINDOW
-            raise RateLimited("auth.resend_throttled", "too many emails requested; try later",
-                              {"retry_after": int(retry)})
+            raise RateLimited(
+                "auth.resend_throttled", "too many emails requested; try later", {"retry_after": int(retry)}
+            )
         async with self._uow() as uow:
             user = await uow.users.get_by_email(address)
             if user is not None and user.email_verified_at is None and user.deleted_at is None:

@@ -33,15 +33,17 @@ class SearchUsers:
     def __init__(self, uow: UowFactory) -> None:
         self._uow = uow
 
-    async def __call__(self, principal: Principal, criteria: UserFilter, *, after: uuid.UUID | None,
-                       limit: int) -> UserPage:
+    async def __call__(
+        self, principal: Principal, criteria: UserFilter, *, after: uuid.UUID | None, limit: int
+    ) -> UserPage:
         limit = max(1, min(limit, MAX_PAGE))
         if principal.can(Permission.USERS_SEARCH_ALL):
             async with self._uow() as uow:
                 return await uow.users.search(criteria, after=after, limit=limit)
         principal.require(Permission.USERS_SEARCH_PUBLIC)
-        public = dataclasses.replace(criteria, statuses=(AccountStatus.ACTIVE.value,), include_deleted=False,
-                                     email=None)
+        public = dataclasses.replace(
+            criteria, statuses=(AccountStatus.ACTIVE.value,), include_deleted=False, email=None
+        )
         items: list[User] = []
         cursor = after
         async with self._uow() as uow:
@@ -102,8 +104,11 @@ class AdministerUser:
         async with self._uow() as uow:
             user = await _target(uow, user_id)
             _guard_peer(principal, user)
-            fields = {k: v for k, v in dataclasses.asdict(edit).items()
-                      if v is not None and k in ("name", "bio", "timezone", "language")}
+            fields = {
+                k: v
+                for k, v in dataclasses.asdict(edit).items()
+                if v is not None and k in ("name", "bio", "timezone", "language")
+            }
             changed = user.update_profile(now, **fields)
             if edit.email is not None and normalize_email(edit.email) != user.email:
                 address = normalize_email(edit.email)
@@ -115,12 +120,21 @@ class AdministerUser:
                 user.verify_email(now)
                 changed.append("email_verified")
             await uow.commit()
-        await self._auditor.record("admin.user_edited", ctx, actor_id=principal.user_id, subject_id=user_id,
-                                   fields=changed)
+        await self._auditor.record(
+            "admin.user_edited", ctx, actor_id=principal.user_id, subject_id=user_id, fields=changed
+        )
         return user
 
-    async def set_status(self, principal: Principal, user_id: uuid.UUID, status: str, ctx: RequestContext, *,
-                         reason: str = "", until: dt.datetime | None = None) -> User:
+    async def set_status(
+        self,
+        principal: Principal,
+        user_id: uuid.UUID,
+        status: str,
+        ctx: RequestContext,
+        *,
+        reason: str = "",
+        until: dt.datetime | None = None,
+    ) -> User:
         principal.require(Permission.USERS_ADMINISTER)
         now = self._clock.now()
         async with self._uow() as uow:
@@ -137,8 +151,14 @@ class AdministerUser:
             await uow.commit()
         if status != AccountStatus.ACTIVE:
             await self._sessions.revoke_all(user_id, now=now)  # refresh stops at once
-        await self._auditor.record(f"admin.user_{status}", ctx, actor_id=principal.user_id, subject_id=user_id,
-                                   reason=reason, until=until.isoformat() if until else None)
+        await self._auditor.record(
+            f"admin.user_{status}",
+            ctx,
+            actor_id=principal.user_id,
+            subject_id=user_id,
+            reason=reason,
+            until=until.isoformat() if until else None,
+        )
         return user
 
     async def set_role(self, principal: Principal, user_id: uuid.UUID, role: str, ctx: RequestContext) -> User:
@@ -149,12 +169,14 @@ class AdministerUser:
         async with self._uow() as uow:
             user = await _target(uow, user_id)
             old = user.role_enum
-            check_role_change(actor_id=principal.user_id, actor_role=principal.role, target_id=user.id,
-                              old=old, new=new)
+            check_role_change(
+                actor_id=principal.user_id, actor_role=principal.role, target_id=user.id, old=old, new=new
+            )
             user.set_role(new, now=self._clock.now(), actor_id=principal.user_id)
             await uow.commit()
-        await self._auditor.record("admin.role_changed", ctx, actor_id=principal.user_id, subject_id=user_id,
-                                   old=old.value, new=new.value)
+        await self._auditor.record(
+            "admin.role_changed", ctx, actor_id=principal.user_id, subject_id=user_id, old=old.value, new=new.value
+        )
         return user
 
     async def delete(self, principal: Principal, user_id: uuid.UUID, ctx: RequestContext) -> None:
@@ -198,8 +220,9 @@ class BulkAdminister:
             raise InvalidInput("users.bulk_too_many", f"a bulk action covers at most {MAX_BULK} users")
         return ids
 
-    async def __call__(self, principal: Principal, action: str, user_ids: Iterable[uuid.UUID], ctx: RequestContext,
-                       **options: Any) -> BulkOutcome:
+    async def __call__(
+        self, principal: Principal, action: str, user_ids: Iterable[uuid.UUID], ctx: RequestContext, **options: Any
+    ) -> BulkOutcome:
         principal.require(Permission.USERS_BULK)
         targets = list(dict.fromkeys(user_ids))
         if not targets or len(targets) > MAX_BULK:
@@ -215,8 +238,14 @@ class BulkAdminister:
                     await self._single.set_role(principal, user_id, str(options.get("role", "")), ctx)
                 else:
                     status = {"suspend": "suspended", "ban": "banned", "activate": "active"}[action]
-                    await self._single.set_status(principal, user_id, status, ctx,
-                                                  reason=str(options.get("reason", "")), until=options.get("until"))
+                    await self._single.set_status(
+                        principal,
+                        user_id,
+                        status,
+                        ctx,
+                        reason=str(options.get("reason", "")),
+                        until=options.get("until"),
+                    )
                 outcome.done.append(user_id)
             except DomainError as exc:
                 outcome.failed[user_id] = exc.code
@@ -225,8 +254,14 @@ class BulkAdminister:
 
 def user_row(user: User) -> dict[str, str]:
     return {
-        "id": str(user.id), "email": user.email, "name": user.name, "role": user.role, "status": user.status,
-        "language": user.language, "timezone": user.timezone, "created_at": user.created_at.isoformat(),
+        "id": str(user.id),
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "status": user.status,
+        "language": user.language,
+        "timezone": user.timezone,
+        "created_at": user.created_at.isoformat(),
         "email_verified_at": user.email_verified_at.isoformat() if user.email_verified_at else "",
     }
 
@@ -274,8 +309,9 @@ class ImportUsers:
     """Creates accounts from CSV rows (email, name, role[, password]). Existing emails are
     left alone; rows without a password get an invitation to set one (reset email)."""
 
-    def __init__(self, uow: UowFactory, hasher: PasswordHasher, blocklist: PasswordBlocklist, clock: Clock,
-                 auditor: Auditor) -> None:
+    def __init__(
+        self, uow: UowFactory, hasher: PasswordHasher, blocklist: PasswordBlocklist, clock: Clock, auditor: Auditor
+    ) -> None:
         self._uow, self._hasher, self._blocklist, self._clock, self._auditor = uow, hasher, blocklist, clock, auditor
 
     async def row(self, principal: Principal, line: int, data: dict[str, str], ctx: RequestContext) -> ImportRow:
@@ -295,9 +331,15 @@ class ImportUsers:
             async with self._uow() as uow:
                 if await uow.users.get_by_email(normalize_email(email)) is not None:
                     return ImportRow(line, email, "exists")
-                user = User.register(email=email, name=data.get("name") or email.split("@")[0],
-                                     password_hash=password_hash, now=self._clock.now(), role=role,
-                                     language=(data.get("language") or "en").strip() or "en", verified=True)
+                user = User.register(
+                    email=email,
+                    name=data.get("name") or email.split("@")[0],
+                    password_hash=password_hash,
+                    now=self._clock.now(),
+                    role=role,
+                    language=(data.get("language") or "en").strip() or "en",
+                    verified=True,
+                )
                 await uow.users.add(user)
                 if password_hash is None:
                     uow.publish(AccountEmailRequested(user.id, "reset_password"))

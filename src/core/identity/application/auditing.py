@@ -19,15 +19,29 @@ class Auditor:
         self._clock = clock
 
     async def record(
-        self, action: str, ctx: RequestContext, *, actor_id: uuid.UUID | None = None,
-        subject_id: uuid.UUID | None = None, outcome: str = "success", **details: Any,
+        self,
+        action: str,
+        ctx: RequestContext,
+        *,
+        actor_id: uuid.UUID | None = None,
+        subject_id: uuid.UUID | None = None,
+        outcome: str = "success",
+        **details: Any,
     ) -> None:
         safe = {k: v for k, v in details.items() if not any(word in k.lower() for word in _SECRET_WORDS)}
-        await self._log.append(AuditEntry(
-            id=new_id(), at=self._clock.now(), action=action, actor_id=actor_id, subject_id=subject_id,
-            ip=ctx.ip or None, user_agent=(ctx.user_agent or None) and ctx.user_agent[:300], outcome=outcome,
-            details=safe,
-        ))
+        await self._log.append(
+            AuditEntry(
+                id=new_id(),
+                at=self._clock.now(),
+                action=action,
+                actor_id=actor_id,
+                subject_id=subject_id,
+                ip=ctx.ip or None,
+                user_agent=(ctx.user_agent or None) and ctx.user_agent[:300],
+                outcome=outcome,
+                details=safe,
+            )
+        )
 
 
 class SearchAudit:

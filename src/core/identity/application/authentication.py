@@ -35,7 +35,7 @@ class Tokens:
     access_token: str
     refresh_token: str
     expires_in: int
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,8 +57,11 @@ class LoginThrottle:
             raw = await self._cache.get(key)
             if raw is not None and int(raw) >= limit:
                 retry = await self._cache.ttl(key) or FAILURE_WINDOW
-                raise RateLimited("auth.too_many_attempts", "too many failed attempts; try again later",
-                                  {"retry_after": int(retry) + 1})
+                raise RateLimited(
+                    "auth.too_many_attempts",
+                    "too many failed attempts; try again later",
+                    {"retry_after": int(retry) + 1},
+                )
 
     async def failed(self, email: str, ip: str) -> None:
         for key in self._keys(email, ip):
@@ -85,8 +88,16 @@ class _Issuer:
 
 
 class Login:
-    def __init__(self, uow: UowFactory, hasher: PasswordHasher, throttle: LoginThrottle, issuer: _Issuer,
-                 cache: Cache, clock: Clock, auditor: Auditor) -> None:
+    def __init__(
+        self,
+        uow: UowFactory,
+        hasher: PasswordHasher,
+        throttle: LoginThrottle,
+        issuer: _Issuer,
+        cache: Cache,
+        clock: Clock,
+        auditor: Auditor,
+    ) -> None:
         self._uow, self._hasher, self._throttle, self._issuer = uow, hasher, throttle, issuer
         self._cache, self._clock, self._auditor = cache, clock, auditor
 
@@ -105,14 +116,14 @@ class Login:
                 ok = await self._hasher.verify(user.password_hash, normalize(password))
             if not ok or user is None:
                 await self._throttle.failed(address, ctx.ip)
-                await self._auditor.record("auth.login", ctx, subject_id=user.id if user else None,
-                                           outcome="failure", reason="bad_credentials")
+                await self._auditor.record(
+                    "auth.login", ctx, subject_id=user.id if user else None, outcome="failure", reason="bad_credentials"
+                )
                 raise Unauthenticated("auth.invalid_credentials", INVALID_CREDENTIALS)
             try:
                 user.ensure_can_sign_in(self._clock.now())
             except PermissionDenied:
-                await self._auditor.record("auth.login", ctx, subject_id=user.id, outcome="denied",
-                                           reason=user.status)
+                await self._auditor.record("auth.login", ctx, subject_id=user.id, outcome="denied", reason=user.status)
                 raise
             if user.password_hash and self._hasher.needs_rehash(user.password_hash):
                 user.rehash_password(await self._hasher.hash(normalize(password)))
@@ -120,8 +131,7 @@ class Login:
         await self._throttle.succeeded(address, ctx.ip)
         if user.two_factor_enabled:
             challenge = new_token()
-            await self._cache.set(f"auth:2fa:{token_hash(challenge)}", str(user.id).encode(),
-                                  ttl_seconds=CHALLENGE_TTL)
+            await self._cache.set(f"auth:2fa:{token_hash(challenge)}", str(user.id).encode(), ttl_seconds=CHALLENGE_TTL)
             await self._auditor.record("auth.login", ctx, subject_id=user.id, outcome="second_factor_required")
             return SecondFactorRequired(challenge)
         tokens = await self._issuer.sign_in(user, ctx, second_factor=False)
@@ -130,13 +140,22 @@ class Login:
 
 
 class VerifySecondFactor:
-    def __init__(self, uow: UowFactory, totp: Totp, issuer: _Issuer, cache: Cache, clock: Clock,
-                 auditor: Auditor, recovery_hash: Callable[[str], str]) -> None:
+    def __init__(
+        self,
+        uow: UowFactory,
+        totp: Totp,
+        issuer: _Issuer,
+        cache: Cache,
+        clock: Clock,
+        auditor: Auditor,
+        recovery_hash: Callable[[str], str],
+    ) -> None:
         self._uow, self._totp, self._issuer, self._cache = uow, totp, issuer, cache
         self._clock, self._auditor, self._recovery_hash = clock, auditor, recovery_hash
 
-    async def __call__(self, challenge: str, *, code: str | None, recovery_code: str | None,
-                       ctx: RequestContext) -> Tokens:
+    async def __call__(
+        self, challenge: str, *, code: str | None, recovery_code: str | None, ctx: RequestContext
+    ) -> Tokens:
         key = f"auth:2fa:{token_hash(challenge)}"
         raw = await self._cache.get(key)
         if raw is None:
@@ -161,8 +180,9 @@ class VerifySecondFactor:
                 accepted = user.use_recovery_code(self._recovery_hash(recovery_code))
             if not accepted:
                 await uow.commit()  # keeps nothing but is harmless; wrong codes change no state
-                await self._auditor.record("auth.second_factor", ctx, subject_id=user.id, outcome="failure",
-                                           method=method)
+                await self._auditor.record(
+                    "auth.second_factor", ctx, subject_id=user.id, outcome="failure", method=method
+                )
                 raise Unauthenticated("auth.invalid_code", "the code is not valid")
             await uow.commit()
         await self._cache.delete(key)
@@ -179,8 +199,9 @@ class Refresh:
         try:
             rotation = await self._issuer.sessions.rotate(refresh_token, ctx, now=now)
         except RefreshReuse as reuse:
-            await self._auditor.record("auth.refresh_reuse", ctx, outcome="denied",
-                                       session=str(reuse.details.get("session_id")))
+            await self._auditor.record(
+                "auth.refresh_reuse", ctx, outcome="denied", session=str(reuse.details.get("session_id"))
+            )
             raise
         async with self._uow() as uow:
             user = await uow.users.get(rotation.session.user_id)
@@ -200,8 +221,9 @@ class Logout:
             ended = await self._sessions.revoke_all(principal.user_id, now=self._clock.now())
         else:
             ended = 1 if await self._sessions.revoke(principal.session_id) else 0
-        await self._auditor.record("auth.logout", ctx, actor_id=principal.user_id, subject_id=principal.user_id,
-                                   everywhere=everywhere)
+        await self._auditor.record(
+            "auth.logout", ctx, actor_id=principal.user_id, subject_id=principal.user_id, everywhere=everywhere
+        )
         return ended
 
 
@@ -222,8 +244,9 @@ class RevokeSession:
         if session is None or session.user_id != principal.user_id:
             raise NotFound("auth.session_not_found", "no such session")  # someone else's is "not found" too
         await self._sessions.revoke(session_id)
-        await self._auditor.record("auth.session_revoked", ctx, actor_id=principal.user_id,
-                                   subject_id=principal.user_id, session=session_id)
+        await self._auditor.record(
+            "auth.session_revoked", ctx, actor_id=principal.user_id, subject_id=principal.user_id, session=session_id
+        )
 
 
 def principal_from(claims_user_id: uuid.UUID, role: str, session_id: str) -> Principal:

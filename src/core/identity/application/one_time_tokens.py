@@ -21,8 +21,7 @@ class OneTimeTokens:
 
     async def issue(self, purpose: str, user_id: uuid.UUID, *, ttl_seconds: float) -> str:
         token = new_token()
-        await self._cache.set(f"auth:ott:{purpose}:{token_hash(token)}", str(user_id).encode(),
-                              ttl_seconds=ttl_seconds)
+        await self._cache.set(f"auth:ott:{purpose}:{token_hash(token)}", str(user_id).encode(), ttl_seconds=ttl_seconds)
         return token
 
     async def consume(self, purpose: str, token: str) -> uuid.UUID:

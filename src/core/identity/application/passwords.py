@@ -34,8 +34,11 @@ class ForgotPassword:
             return
         count = await self._cache.incr(f"auth:forgot:{address}", ttl_seconds=3600)
         if count > RESET_REQUESTS_PER_HOUR:
-            raise RateLimited("auth.reset_throttled", "too many reset requests; try later",
-                              {"retry_after": int(await self._cache.ttl(f"auth:forgot:{address}") or 3600)})
+            raise RateLimited(
+                "auth.reset_throttled",
+                "too many reset requests; try later",
+                {"retry_after": int(await self._cache.ttl(f"auth:forgot:{address}") or 3600)},
+            )
         async with self._uow() as uow:
             user = await uow.users.get_by_email(address)
             if user is None or user.deleted_at is not None or user.status == "banned":
@@ -46,8 +49,16 @@ class ForgotPassword:
 
 
 class ResetPassword:
-    def __init__(self, uow: UowFactory, tokens: OneTimeTokens, hasher: PasswordHasher, blocklist: PasswordBlocklist,
-                 sessions: SessionStore, clock: Clock, auditor: Auditor) -> None:
+    def __init__(
+        self,
+        uow: UowFactory,
+        tokens: OneTimeTokens,
+        hasher: PasswordHasher,
+        blocklist: PasswordBlocklist,
+        sessions: SessionStore,
+        clock: Clock,
+        auditor: Auditor,
+    ) -> None:
         self._uow, self._tokens, self._hasher, self._blocklist = uow, tokens, hasher, blocklist
         self._sessions, self._clock, self._auditor = sessions, clock, auditor
 
@@ -69,8 +80,15 @@ class ResetPassword:
 
 
 class ChangePassword:
-    def __init__(self, uow: UowFactory, hasher: PasswordHasher, blocklist: PasswordBlocklist, sessions: SessionStore,
-                 clock: Clock, auditor: Auditor) -> None:
+    def __init__(
+        self,
+        uow: UowFactory,
+        hasher: PasswordHasher,
+        blocklist: PasswordBlocklist,
+        sessions: SessionStore,
+        clock: Clock,
+        auditor: Auditor,
+    ) -> None:
         self._uow, self._hasher, self._blocklist = uow, hasher, blocklist
         self._sessions, self._clock, self._auditor = sessions, clock, auditor
 
@@ -81,8 +99,9 @@ class ChangePassword:
             if user is None:
                 raise NotFound("user.not_found", "user not found")
             if user.password_hash is None or not await self._hasher.verify(user.password_hash, normalize(current)):
-                await self._auditor.record("auth.password_change", ctx, actor_id=user.id, subject_id=user.id,
-                                           outcome="failure")
+                await self._auditor.record(
+                    "auth.password_change", ctx, actor_id=user.id, subject_id=user.id, outcome="failure"
+                )
                 raise PermissionDenied("auth.wrong_password", "the current password is not correct")
             password = check_password(new_password, blocklist=self._blocklist, email=user.email, name=user.name)
             user.change_password_hash(await self._hasher.hash(password), now, reason="change")

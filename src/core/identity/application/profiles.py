@@ -55,8 +55,9 @@ class UpdateMe:
                 changed.append("preferences")
             await uow.commit()
         if changed:
-            await self._auditor.record("user.profile_updated", ctx, actor_id=user.id, subject_id=user.id,
-                                       fields=sorted(set(changed)))
+            await self._auditor.record(
+                "user.profile_updated", ctx, actor_id=user.id, subject_id=user.id, fields=sorted(set(changed))
+            )
         return user
 
 

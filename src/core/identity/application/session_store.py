@@ -31,8 +31,9 @@ class RefreshReuse(Unauthenticated):
 
 
 class SessionStore:
-    def __init__(self, cache: Cache, *, ttl_seconds: int = REFRESH_TTL_SECONDS,
-                 grace_seconds: float = REUSE_GRACE_SECONDS) -> None:
+    def __init__(
+        self, cache: Cache, *, ttl_seconds: int = REFRESH_TTL_SECONDS, grace_seconds: float = REUSE_GRACE_SECONDS
+    ) -> None:
         self._cache = cache
         self._ttl = ttl_seconds
         self._grace = grace_seconds
@@ -54,16 +55,24 @@ class SessionStore:
     def _user_key(user_id: uuid.UUID) -> str:
         return f"auth:user-sessions:{user_id}"
 
-    async def start(self, user_id: uuid.UUID, ctx: RequestContext, *, now: dt.datetime,
-                    second_factor: bool) -> Rotation:
+    async def start(
+        self, user_id: uuid.UUID, ctx: RequestContext, *, now: dt.datetime, second_factor: bool
+    ) -> Rotation:
         session = Session(
-            id=new_token()[:22], user_id=user_id, created_at=now, last_seen_at=now,
-            expires_at=now + dt.timedelta(seconds=self._ttl), ip=ctx.ip, user_agent=ctx.user_agent[:300],
-            device=describe_device(ctx.user_agent), second_factor=second_factor,
+            id=new_token()[:22],
+            user_id=user_id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + dt.timedelta(seconds=self._ttl),
+            ip=ctx.ip,
+            user_agent=ctx.user_agent[:300],
+            device=describe_device(ctx.user_agent),
+            second_factor=second_factor,
         )
         await self._cache.set(self._session_key(session.id), session.to_json(), ttl_seconds=self._ttl)
-        await self._cache.zset(self._user_key(user_id), session.id, session.expires_at.timestamp(),
-                               ttl_seconds=self._ttl)
+        await self._cache.zset(
+            self._user_key(user_id), session.id, session.expires_at.timestamp(), ttl_seconds=self._ttl
+        )
         await self._trim(user_id, now)
         return Rotation(session, await self._issue(session.id))
 
@@ -78,8 +87,9 @@ class SessionStore:
             if now.timestamp() - spent_at <= self._grace:
                 raise Unauthenticated("auth.refresh_token_rotated", "this refresh token was just used; retry")
             await self.revoke(sid)
-            raise RefreshReuse("auth.refresh_token_reused", "the refresh token was used twice; sign in again",
-                               {"session_id": sid})
+            raise RefreshReuse(
+                "auth.refresh_token_reused", "the refresh token was used twice; sign in again", {"session_id": sid}
+            )
         session = await self.get(sid)
         if session is None:
             raise Unauthenticated("auth.session_revoked", "the session has ended; sign in again")
@@ -93,8 +103,9 @@ class SessionStore:
 
     async def list(self, user_id: uuid.UUID, *, now: dt.datetime) -> list[Session]:
         await self._cache.zremove_by_score(self._user_key(user_id), float("-inf"), now.timestamp())
-        ids = await self._cache.zrange_by_score(self._user_key(user_id), now.timestamp(), float("inf"),
-                                                limit=MAX_SESSIONS_PER_USER * 2)
+        ids = await self._cache.zrange_by_score(
+            self._user_key(user_id), now.timestamp(), float("inf"), limit=MAX_SESSIONS_PER_USER * 2
+        )
         sessions = [s for sid, _ in ids if (s := await self.get(sid)) is not None]
         return sorted(sessions, key=lambda s: s.last_seen_at, reverse=True)
 

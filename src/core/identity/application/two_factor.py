@@ -72,8 +72,9 @@ class ConfirmTotp:
             if step is None:
                 raise InvalidInput("2fa.invalid_code", "the code is not valid; check the device clock")
             codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
-            user.confirm_totp(step=step, recovery_code_hashes=[recovery_code_hash(c) for c in codes],
-                              now=self._clock.now())
+            user.confirm_totp(
+                step=step, recovery_code_hashes=[recovery_code_hash(c) for c in codes], now=self._clock.now()
+            )
             await uow.commit()
         await self._auditor.record("auth.2fa_enabled", ctx, actor_id=user.id, subject_id=user.id)
         return [f"{c[:5]}-{c[5:]}" for c in codes]
@@ -89,8 +90,9 @@ class DisableTotp:
         async with self._uow() as uow:
             user = await _load(uow, principal)
             if user.password_hash is None or not await self._hasher.verify(user.password_hash, normalize(password)):
-                await self._auditor.record("auth.2fa_disable", ctx, actor_id=user.id, subject_id=user.id,
-                                           outcome="failure")
+                await self._auditor.record(
+                    "auth.2fa_disable", ctx, actor_id=user.id, subject_id=user.id, outcome="failure"
+                )
                 raise PermissionDenied("auth.wrong_password", "the password is not correct")
             if not user.two_factor_enabled:
                 raise Conflict("2fa.not_enabled", "two-factor authentication is off")

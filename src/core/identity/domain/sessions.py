@@ -62,10 +62,28 @@ def describe_device(user_agent: str) -> str:
     """A short human label for a session list ('Firefox on Linux', 'Lyceum iOS app')."""
     ua = user_agent.lower()
     app = "Lyceum app" if "lyceum" in ua else None
-    browser = next((name for key, name in (("edg/", "Edge"), ("chrome/", "Chrome"), ("firefox/", "Firefox"),
-                                           ("safari/", "Safari")) if key in ua), None)
-    system = next((name for key, name in (("android", "Android"), ("iphone", "iOS"), ("ipad", "iPadOS"),
-                                          ("windows", "Windows"), ("mac os", "macOS"), ("linux", "Linux")) if key in ua),
-                  None)
+    browser = next(
+        (
+            name
+            for key, name in (("edg/", "Edge"), ("chrome/", "Chrome"), ("firefox/", "Firefox"), ("safari/", "Safari"))
+            if key in ua
+        ),
+        None,
+    )
+    system = next(
+        (
+            name
+            for key, name in (
+                ("android", "Android"),
+                ("iphone", "iOS"),
+                ("ipad", "iPadOS"),
+                ("windows", "Windows"),
+                ("mac os", "macOS"),
+                ("linux", "Linux"),
+            )
+            if key in ua
+        ),
+        None,
+    )
     label = app or browser or "Unknown client"
     return f"{label} on {system}" if system else label
