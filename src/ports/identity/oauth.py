@@ -30,9 +30,7 @@ class OAuthProvider(Protocol):
         """A fresh state, PKCE verifier (S256) and, for OIDC providers, nonce."""
         ...
 
-    async def identity(
-        self, *, code: str, redirect_uri: str, code_verifier: str, nonce: str | None
-    ) -> OAuthIdentity:
+    async def identity(self, *, code: str, redirect_uri: str, code_verifier: str, nonce: str | None) -> OAuthIdentity:
         """Exchange the code and read who signed in (ID token checks for OIDC providers).
         Raises Unauthenticated (auth.oauth_failed) or Unavailable (auth.oauth_unavailable)."""
         ...
