@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import unicodedata
+from typing import Any
+
+from sqlalchemy import event
 from sqlalchemy.orm import registry
 
 from adapters.persistence import tables
 from core.catalog.domain.category import Category
+from core.identity.domain.user import User
 from core.security.domain.ip_rules import IpRule
 
 mapper_registry = registry(metadata=tables.metadata)
 _started = False
+
+
+def fold(text: str) -> str:
+    """Caseless form for substring search, the same in Python for stored keys and queries
+    (SQLite's lower() folds ASCII only; this folds Cyrillic, Greek, ß...)."""
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
+def _fill_search_key(_mapper: Any, _connection: Any, user: User) -> None:
+    key = fold(f"{user.name} {user.email}")
+    if getattr(user, "_search_key", None) != key:
+        user._search_key = key  # type: ignore[attr-defined]
 
 
 def start_mappers() -> None:
@@ -23,4 +40,14 @@ def start_mappers() -> None:
         version_id_col=tables.categories.c.version,
     )
     mapper_registry.map_imperatively(IpRule, tables.ip_rules)
+    user_mapper = mapper_registry.map_imperatively(
+        User,
+        tables.users,
+        # Two admins editing one account, or a login rehash racing an edit: one of them retries.
+        version_id_col=tables.users.c.version,
+        # Storage-only column under a private name: the domain class does not know it exists.
+        properties={"_search_key": tables.users.c.search_key},
+    )
+    event.listen(user_mapper, "before_insert", _fill_search_key)
+    event.listen(user_mapper, "before_update", _fill_search_key)
     _started = True

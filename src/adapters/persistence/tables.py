@@ -79,3 +79,69 @@ ip_rules = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("expires_at", UtcDateTime, nullable=True),
 )
+
+# Accounts (core.identity.domain.user.User). ``search_key`` is not part of the domain: the mapper
+# fills it with the case-folded "name email" (see orm.py) because SQLite's lower() folds ASCII
+# only and names are Russian and Hebrew too.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("search_key", sa.Text, nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("password_hash", sa.String(255), nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("email_verified_at", UtcDateTime, nullable=True),
+    sa.Column("status_reason", sa.String(500), nullable=False),
+    sa.Column("suspended_until", UtcDateTime, nullable=True),
+    sa.Column("bio", sa.Text, nullable=False),
+    sa.Column("avatar_key", sa.String(300), nullable=True),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("preferences", json_type(), nullable=False),
+    sa.Column("totp_secret", sa.String(64), nullable=True),
+    sa.Column("totp_enabled_at", UtcDateTime, nullable=True),
+    sa.Column("totp_last_step", sa.BigInteger, nullable=False),
+    sa.Column("recovery_codes", json_type(), nullable=False),
+    sa.Column("deleted_at", UtcDateTime, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Index("ix_users_email", "email", unique=True),
+    # Filters of the user search, each followed by the keyset cursor (id).
+    sa.Index("ix_users_role_id", "role", "id"),
+    sa.Index("ix_users_status_id", "status", "id"),
+)
+
+# Append-only audit trail (ports.identity.audit). No foreign keys: entries outlive the accounts
+# they mention, and an entry about an unknown email has no account at all.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("action", sa.String(80), nullable=False),
+    sa.Column("actor_id", sa.Uuid, nullable=True),
+    sa.Column("subject_id", sa.Uuid, nullable=True),
+    sa.Column("ip", sa.String(64), nullable=True),
+    sa.Column("user_agent", sa.String(300), nullable=True),
+    sa.Column("outcome", sa.String(32), nullable=False),
+    sa.Column("details", json_type(), nullable=False),
+    # Newest-first pages (keyset on id) per filter.
+    sa.Index("ix_audit_log_action_id", "action", "id"),
+    sa.Index("ix_audit_log_actor_id_id", "actor_id", "id"),
+    sa.Index("ix_audit_log_subject_id_id", "subject_id", "id"),
+    sa.Index("ix_audit_log_at", "at"),
+)
+
+# External sign-in identities (OAuth/OIDC subject) linked to accounts.
+user_identities = sa.Table(
+    "user_identities",
+    metadata,
+    sa.Column("provider", sa.String(32), primary_key=True),
+    sa.Column("subject", sa.String(255), primary_key=True),
+    sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("linked_at", UtcDateTime, nullable=False),
+)

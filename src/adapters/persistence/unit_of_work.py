@@ -14,6 +14,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from adapters.persistence import tables
 from adapters.persistence.repositories.categories import SqlCategoryRepository
 from adapters.persistence.repositories.ip_rules import SqlIpRuleRepository
+from adapters.persistence.repositories.oauth_links import SqlOAuthLinkRepository
+from adapters.persistence.repositories.users import SqlUserRepository
 from core.shared.errors import Conflict
 from core.shared.events import AggregateRoot, DomainEvent
 from core.shared.ids import new_id
@@ -23,6 +25,8 @@ from ports.shared.clock import Clock
 class SqlAlchemyUnitOfWork:
     categories: SqlCategoryRepository
     ip_rules: SqlIpRuleRepository
+    oauth_links: SqlOAuthLinkRepository
+    users: SqlUserRepository
 
     def __init__(
         self,
@@ -41,6 +45,8 @@ class SqlAlchemyUnitOfWork:
         self._loose_events: list[DomainEvent] = []
         self.categories = SqlCategoryRepository(self._session, self._seen)
         self.ip_rules = SqlIpRuleRepository(self._session, self._seen)
+        self.users = SqlUserRepository(self._session, self._seen)
+        self.oauth_links = SqlOAuthLinkRepository(self._session)
         return self
 
     async def __aexit__(

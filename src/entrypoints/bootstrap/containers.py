@@ -17,11 +17,17 @@ from adapters.cache.redis import RedisCache, make_redis_client
 from adapters.clock import SystemClock
 from adapters.health import AdapterCheck, DatabaseCheck, InProcessCheck, RedisCheck
 from adapters.http_client import OutboundHttpClient
+from adapters.identity.argon2 import Argon2Hasher
+from adapters.identity.blocklist import CommonPasswords
+from adapters.identity.jwt import JwtAccessTokens, load_or_create_keys
+from adapters.identity.oauth import make_oauth_providers
+from adapters.identity.totp import PyotpTotp
 from adapters.mail.jinja import JinjaTemplateRenderer
 from adapters.mail.maildir import MaildirMailer
 from adapters.mail.sendgrid import SendGridMailer
 from adapters.mail.ses import SesMailer
 from adapters.mail.smtp import SmtpMailer
+from adapters.persistence.audit_log import SqlAuditLog
 from adapters.persistence.engine import make_engine, make_session_factory
 from adapters.persistence.inbox import SqlTaskInbox
 from adapters.persistence.outbox import CommitSignal, OutboxRelay
@@ -35,6 +41,18 @@ from adapters.storage.s3 import S3ObjectStorage
 from adapters.tasks.brokers import make_broker
 from adapters.tasks.dispatch import BrokerDispatch
 from core.catalog.application import categories
+from core.identity.application import (
+    accounts,
+    administration,
+    auditing,
+    authentication,
+    oauth,
+    passwords,
+    profiles,
+    two_factor,
+)
+from core.identity.application.one_time_tokens import OneTimeTokens
+from core.identity.application.session_store import SessionStore
 from core.messaging.application import mail
 from core.presence.application import presence
 from core.security.application import ip_rules
@@ -231,6 +249,98 @@ class MessagingContainer(containers.DeclarativeContainer):
     send_requested_email = providers.Singleton(mail.SendRequestedEmail, renderer, mailer, sender, attachments)
 
 
+def _days(settings: Settings) -> int:
+    return settings.refresh_token_ttl_days * 86400
+
+
+def _hasher(settings: Settings) -> Argon2Hasher:
+    return Argon2Hasher(
+        settings.argon2_memory_kib,
+        settings.argon2_iterations,
+        settings.argon2_parallelism,
+        concurrency=settings.password_hash_concurrency,
+    )
+
+
+def _access_tokens(settings: Settings) -> JwtAccessTokens:
+    return JwtAccessTokens(
+        load_or_create_keys(settings.jwt_private_keys, settings.data_dir),
+        settings.jwt_issuer,
+        settings.jwt_audience,
+        settings.access_token_ttl,
+    )
+
+
+class IdentityContainer(containers.DeclarativeContainer):
+    uow_factory = providers.Dependency()
+    cache = providers.Dependency()
+    clock = providers.Dependency()
+    session_factory = providers.Dependency()
+    settings = providers.Dependency(instance_of=Settings)
+
+    hasher = providers.Singleton(_hasher, settings)
+    blocklist = providers.Singleton(CommonPasswords)
+    access_tokens = providers.Singleton(_access_tokens, settings)
+    totp = providers.Singleton(PyotpTotp)
+    audit_log = providers.Singleton(SqlAuditLog, session_factory)
+    auditor = providers.Singleton(auditing.Auditor, audit_log, clock)
+    sessions = providers.Singleton(
+        SessionStore,
+        cache,
+        ttl_seconds=providers.Callable(lambda d: d * 86400, settings.provided.refresh_token_ttl_days),
+    )
+    one_time_tokens = providers.Singleton(OneTimeTokens, cache)
+    throttle = providers.Singleton(authentication.LoginThrottle, cache)
+    issuer = providers.Singleton(authentication._Issuer, sessions, access_tokens, clock)
+
+    register = providers.Singleton(accounts.Register, uow_factory, hasher, blocklist, clock, auditor)
+    verify_email = providers.Singleton(accounts.VerifyEmail, uow_factory, one_time_tokens, clock, auditor)
+    resend_verification = providers.Singleton(accounts.ResendVerification, uow_factory, cache)
+    issue_email_link = providers.Singleton(accounts.IssueEmailLink, one_time_tokens)
+    get_user = providers.Singleton(accounts.GetUser, uow_factory)
+    login = providers.Singleton(authentication.Login, uow_factory, hasher, throttle, issuer, cache, clock, auditor)
+    verify_second_factor = providers.Singleton(
+        authentication.VerifySecondFactor,
+        uow_factory,
+        totp,
+        issuer,
+        cache,
+        clock,
+        auditor,
+        providers.Object(two_factor.recovery_code_hash),
+    )
+    refresh = providers.Singleton(authentication.Refresh, uow_factory, issuer, clock, auditor)
+    logout = providers.Singleton(authentication.Logout, sessions, clock, auditor)
+    list_sessions = providers.Singleton(authentication.ListSessions, sessions, clock)
+    revoke_session = providers.Singleton(authentication.RevokeSession, sessions, auditor)
+    forgot_password = providers.Singleton(passwords.ForgotPassword, uow_factory, cache, auditor)
+    reset_password = providers.Singleton(
+        passwords.ResetPassword, uow_factory, one_time_tokens, hasher, blocklist, sessions, clock, auditor
+    )
+    change_password = providers.Singleton(
+        passwords.ChangePassword, uow_factory, hasher, blocklist, sessions, clock, auditor
+    )
+    start_totp = providers.Singleton(two_factor.StartTotpEnrolment, uow_factory, totp)
+    confirm_totp = providers.Singleton(two_factor.ConfirmTotp, uow_factory, totp, clock, auditor)
+    disable_totp = providers.Singleton(two_factor.DisableTotp, uow_factory, hasher, clock, auditor)
+    get_me = providers.Singleton(profiles.GetMe, uow_factory)
+    update_me = providers.Singleton(profiles.UpdateMe, uow_factory, clock, auditor)
+    set_avatar = providers.Singleton(profiles.SetAvatar, uow_factory, clock)
+    search_users = providers.Singleton(administration.SearchUsers, uow_factory)
+    administer = providers.Singleton(administration.AdministerUser, uow_factory, sessions, clock, auditor)
+    bulk = providers.Singleton(administration.BulkAdminister, administer, uow_factory)
+    export_users = providers.Singleton(administration.ExportUsers, uow_factory)
+    import_users = providers.Singleton(administration.ImportUsers, uow_factory, hasher, blocklist, clock, auditor)
+    search_audit = providers.Singleton(auditing.SearchAudit, audit_log)
+    create_user = providers.Singleton(administration.CreateUser, uow_factory, hasher, blocklist, clock, auditor)
+    http_client = providers.Dependency()
+    oauth_providers = providers.Singleton(make_oauth_providers, settings, http_client)
+    start_oauth = providers.Singleton(oauth.StartOAuth, oauth_providers, cache)
+    complete_oauth = providers.Singleton(
+        oauth.CompleteOAuth, uow_factory, oauth_providers, cache, issuer, clock, auditor
+    )
+
+
 class ApplicationContainer(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
@@ -246,6 +356,15 @@ class ApplicationContainer(containers.DeclarativeContainer):
         SecurityContainer, uow_factory=infrastructure.uow.provider, clock=infrastructure.clock
     )
     presence = providers.Container(PresenceContainer, cache=infrastructure.cache, clock=infrastructure.clock)
+    identity = providers.Container(
+        IdentityContainer,
+        uow_factory=infrastructure.uow.provider,
+        cache=infrastructure.cache,
+        clock=infrastructure.clock,
+        session_factory=infrastructure.session_factory,
+        http_client=infrastructure.http_client,
+        settings=settings,
+    )
     messaging = providers.Container(
         MessagingContainer,
         uow_factory=infrastructure.uow.provider,

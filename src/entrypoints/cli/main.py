@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import uuid
 from typing import Annotated
 
@@ -24,7 +25,7 @@ from core.shared.errors import NotFound
 from entrypoints.bootstrap.containers import ApplicationContainer
 from entrypoints.bootstrap.logging import configure_logging
 from entrypoints.bootstrap.settings import describe
-from entrypoints.cli import database, services
+from entrypoints.cli import database, services, users
 from entrypoints.cli.runner import fail, run_with_container, settings_or_exit
 from entrypoints.http.app import lyceum_version
 
@@ -47,8 +48,10 @@ app.add_typer(database.app, name="db")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(ips_app, name="ips")
 app.add_typer(services.app, name="services")
+app.add_typer(users.app, name="users")
 
-console = Console()
+# Piped output (scripts, logs) keeps whole rows; a terminal gets its own width.
+console = Console(width=None if sys.stdout.isatty() else 200)
 
 
 @app.command()

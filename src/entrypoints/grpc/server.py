@@ -7,9 +7,10 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from entrypoints.bootstrap.containers import ApplicationContainer
-from entrypoints.grpc import catalog
+from entrypoints.grpc import auth, catalog
 from entrypoints.grpc.errors import DomainErrorInterceptor
 from entrypoints.grpc.generated.lyceum.catalog.v1 import catalog_pb2_grpc
+from entrypoints.grpc.generated.lyceum.identity.v1 import auth_pb2_grpc
 
 __all__ = ["GrpcServer", "start_grpc_server"]
 
@@ -37,13 +38,16 @@ async def start_grpc_server(container: ApplicationContainer, host: str, port: in
 
     servicer = catalog.CatalogServicer(container.catalog.get_category_tree(), container.catalog.get_category())
     catalog_pb2_grpc.add_CatalogServiceServicer_to_server(servicer, server)
+    auth_pb2_grpc.add_AuthServiceServicer_to_server(_auth_servicer(container), server)
 
     health_servicer = health.aio.HealthServicer()
-    for service in ("", catalog.SERVICE_NAME):
+    for service in ("", catalog.SERVICE_NAME, auth.SERVICE_NAME):
         await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
 
-    reflection.enable_server_reflection([catalog.SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
+    reflection.enable_server_reflection(
+        [catalog.SERVICE_NAME, auth.SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME], server
+    )
 
     address = _address(host, port)
     try:
@@ -54,6 +58,24 @@ async def start_grpc_server(container: ApplicationContainer, host: str, port: in
         ) from exc
     await server.start()
     return GrpcServer(server, health_servicer)
+
+
+def _auth_servicer(container: ApplicationContainer) -> auth.AuthServicer:
+    identity = container.identity
+    bearer = auth.BearerAuth(
+        identity.access_tokens(),
+        container.infrastructure.clock(),
+        identity.sessions(),
+        require_2fa_for_admins=container.settings().require_2fa_for_admins,
+    )
+    return auth.AuthServicer(
+        bearer,
+        login=identity.login(),
+        verify_second_factor=identity.verify_second_factor(),
+        refresh=identity.refresh(),
+        logout=identity.logout(),
+        get_me=identity.get_me(),
+    )
 
 
 def _address(host: str, port: int) -> str:

@@ -11,6 +11,7 @@ from litestar.middleware import DefineMiddleware
 
 from entrypoints.bootstrap.containers import ApplicationContainer
 from entrypoints.bootstrap.lifecycle import shutdown
+from entrypoints.http.auth import AuthenticationMiddleware
 from entrypoints.http.client_ip import parse_proxies
 from entrypoints.http.docs import assets_router, openapi_config
 from entrypoints.http.ip_filter import IpFilterMiddleware, IpRules
@@ -18,9 +19,13 @@ from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.rate_limit import RateLimitMiddleware
 from entrypoints.http.request_context import RequestContextMiddleware
 from entrypoints.http.routes.admin_ip_rules import IpRuleController
+from entrypoints.http.routes.admin_users import AdminUserController, AuditController
+from entrypoints.http.routes.auth import auth_router
 from entrypoints.http.routes.categories import CategoryController
 from entrypoints.http.routes.health import health, ready
+from entrypoints.http.routes.oauth import oauth_routes
 from entrypoints.http.routes.objects import object_routes
+from entrypoints.http.routes.users import UserController
 from ports.shared.rate_limit import RateLimit
 
 
@@ -45,13 +50,27 @@ def create_app(container: ApplicationContainer, *, owns_container: bool = False)
 
     ip_rules = IpRules(container.security.active_ip_rules())
     app = Litestar(
-        route_handlers=[health, ready, CategoryController, IpRuleController, *object_routes(), assets_router()],
+        route_handlers=[
+            health,
+            ready,
+            auth_router(),
+            *oauth_routes(),
+            UserController,
+            AdminUserController,
+            AuditController,
+            CategoryController,
+            IpRuleController,
+            *object_routes(),
+            assets_router(),
+        ],
         middleware=[
+            # Order matters: the principal is known before rate limits pick their key.
+            DefineMiddleware(AuthenticationMiddleware, container=container),
             DefineMiddleware(
                 RateLimitMiddleware,
                 limiter=container.infrastructure.rate_limiter(),
                 default=RateLimit(settings.rate_limit_per_minute, 60.0),
-            )
+            ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from core.catalog.domain.events import CATEGORY_TREE_CHANGED
+from core.identity.domain.events import AccountEmailRequested
 from core.messaging.application.mail import SendRequestedEmailCommand
-from core.messaging.domain.email import EmailRequested
+from core.messaging.domain.email import EmailRequested, Recipient, request_email
+from core.shared.ids import new_id
 from entrypoints.bootstrap.containers import ApplicationContainer
 
 Handler = Callable[[ApplicationContainer, Mapping[str, Any]], Awaitable[object]]
@@ -29,10 +32,42 @@ async def _send_email(container: ApplicationContainer, payload: Mapping[str, Any
     return await container.messaging.send_requested_email()(SendRequestedEmailCommand(dict(payload)))
 
 
+# kind -> (template, path of the link in the email, extra template context)
+ACCOUNT_EMAILS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "verify_email": ("verify_email", "/verify-email?token={token}", {"expires_in_hours": 72}),
+    "reset_password": ("reset_password", "/reset-password?token={token}", {"expires_in_minutes": 60}),
+    "account_exists": ("account_exists", "/forgot-password", {}),
+    "password_changed": ("password_changed", "/forgot-password", {}),
+    "welcome": ("welcome", "/login", {}),
+}
+_LINK_VARIABLE = {"verify_email": "verify_url", "welcome": "login_url"}
+
+
+async def _send_account_email(container: ApplicationContainer, payload: Mapping[str, Any]) -> object:
+    """Mints the link token now, so it exists only in the email, never in the outbox table."""
+    kind = str(payload["kind"])
+    template, path, extra = ACCOUNT_EMAILS[kind]
+    user = await container.identity.get_user()(uuid.UUID(str(payload["user_id"])))
+    if user is None or user.deleted_at is not None:
+        return None
+    token = await container.identity.issue_email_link()(kind, user.id)
+    url = container.settings().public_base_url.rstrip("/") + path.format(token=token or "")
+    event = request_email(
+        email_id=new_id(),
+        template=template,
+        locale=user.language,
+        to=(Recipient(user.email, user.name),),
+        context={"name": user.name, _LINK_VARIABLE.get(template, "reset_url"): url, **extra},
+    )
+    command = SendRequestedEmailCommand(event.payload())
+    return await container.messaging.send_requested_email()(command)
+
+
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("catalog.refresh_category_tree", CATEGORY_TREE_CHANGED, _refresh_category_tree),
     # The email queue: every email leaves through the outbox and this handler, once.
     Subscription("messaging.send_email", (EmailRequested.event_type,), _send_email),
+    Subscription("identity.send_account_email", (AccountEmailRequested.event_type,), _send_account_email),
 )
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from adapters.persistence import migrator
 from entrypoints.cli.main import app
 
 runner = CliRunner()
@@ -66,10 +67,11 @@ def test_deleting_a_parent_is_refused(env: dict[str, str]) -> None:
 
 
 def test_db_current_upgrade_downgrade(env: dict[str, str]) -> None:
+    head = migrator.head()
     lyceum(env, "db", "upgrade")
-    assert lyceum(env, "db", "downgrade", "base")[1].startswith("database at base (was 0002_ip_rules)")
+    assert lyceum(env, "db", "downgrade", "base")[1].startswith(f"database at base (was {head})")
     assert "behind" in lyceum(env, "db", "current")[1]
-    assert lyceum(env, "db", "upgrade")[1].startswith("database at 0002_ip_rules (was base)")
+    assert lyceum(env, "db", "upgrade")[1].startswith(f"database at {head} (was base)")
     assert "up to date" in lyceum(env, "db", "current")[1]
 
 

@@ -64,7 +64,7 @@ async def test_writes_need_the_operator_token(client: AnyClient) -> None:
         response = await client.post("/api/v1/categories", json={"name": "X"}, headers=headers)
         assert response.status_code == 401
         assert response.headers["content-type"] == "application/problem+json"
-        assert response.json()["type"] == "/problems/auth.unauthenticated"
+        assert response.json()["code"] in {"auth.unauthenticated", "auth.invalid_token"}
     assert (await client.get("/api/v1/categories")).json() == {"items": []}
 
 

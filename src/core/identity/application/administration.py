@@ -54,7 +54,7 @@ class SearchUsers:
                 cursor = page.next_cursor
                 if len(items) >= limit or cursor is None:
                     break
-        return UserPage(items[:limit], items[limit - 1].id if len(items) >= limit and cursor else cursor)
+        return UserPage(items[:limit], items[limit - 1].id if len(items) > limit else cursor)
 
 
 def _visible_to_members(user: User) -> bool:
@@ -348,3 +348,39 @@ class ImportUsers:
             return ImportRow(line, email, "error", getattr(exc, "code", "users.import_invalid_role"))
         await self._auditor.record("admin.user_imported", ctx, actor_id=principal.user_id, subject_id=user.id)
         return ImportRow(line, email, "created")
+
+
+class CreateUser:
+    """An operator creates an active, verified account with a chosen role. Admin roles need a
+    Super Admin actor (in practice the CLI's system principal)."""
+
+    def __init__(
+        self, uow: UowFactory, hasher: PasswordHasher, blocklist: PasswordBlocklist, clock: Clock, auditor: Auditor
+    ) -> None:
+        self._uow, self._hasher, self._blocklist, self._clock, self._auditor = uow, hasher, blocklist, clock, auditor
+
+    async def __call__(
+        self, principal: Principal, *, email: str, name: str, role: str, password: str, ctx: RequestContext
+    ) -> User:
+        principal.require(Permission.USERS_ADMINISTER)
+        try:
+            wanted = Role(role)
+        except ValueError:
+            raise InvalidInput("user.invalid_role", "role is one of student, instructor, admin, super_admin") from None
+        if wanted.rank >= Role.ADMIN.rank and principal.role is not Role.SUPER_ADMIN:
+            raise PermissionDenied("users.create_admin", "only a super admin creates admin accounts")
+        address = normalize_email(email)
+        clean = check_password(password, blocklist=self._blocklist, email=address, name=name)
+        password_hash = await self._hasher.hash(clean)
+        async with self._uow() as uow:
+            if await uow.users.get_by_email(address) is not None:
+                raise Conflict("user.email_taken", "an account with that email exists")
+            user = User.register(
+                email=address, name=name, password_hash=password_hash, now=self._clock.now(), role=wanted, verified=True
+            )
+            await uow.users.add(user)
+            await uow.commit()
+        await self._auditor.record(
+            "admin.user_created", ctx, actor_id=principal.user_id, subject_id=user.id, role=wanted.value
+        )
+        return user

@@ -10,9 +10,11 @@ import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.params import FromPath, JSONBody
 
+from core.identity.domain.roles import Permission
 from core.security.application.ip_rules import AddIpRuleCommand
 from core.security.domain.ip_rules import IpRule
-from entrypoints.http.dependencies import container_of, operator_guard
+from entrypoints.http.auth import requires
+from entrypoints.http.dependencies import container_of
 
 
 class IpRuleOut(msgspec.Struct):
@@ -42,7 +44,7 @@ def _out(rule: IpRule) -> IpRuleOut:
 class IpRuleController(Controller):
     path = "/api/v1/admin/ip-rules"
     tags = ["administration"]
-    guards = [operator_guard]
+    guards = [requires(Permission.PLATFORM_CONFIGURE, operator_token=True)]
 
     @get("/", summary="Active IP rules")
     async def list_rules(self, request: Request[Any, Any, Any]) -> IpRuleList:

@@ -18,7 +18,12 @@ from core.catalog.application.categories import (
     RenameCategoryCommand,
 )
 from core.catalog.domain.tree import CategoryView
-from entrypoints.http.dependencies import container_of, operator_guard
+from core.identity.domain.roles import Permission
+from entrypoints.http.auth import requires
+from entrypoints.http.dependencies import container_of
+
+# Admins manage the tree; the operator token still works for automation and first setup.
+MANAGE = requires(Permission.CATEGORIES_MANAGE, operator_token=True)
 
 
 class Category(msgspec.Struct):
@@ -96,12 +101,12 @@ class CategoryController(Controller):
     async def get_category(self, request: Request[Any, Any, Any], category_id: FromPath[uuid.UUID]) -> Category:
         return to_dto(await container_of(request).catalog.get_category()(category_id))
 
-    @post("/", summary="Create a category (operator token)", guards=[operator_guard])
+    @post("/", summary="Create a category (operator token)", guards=[MANAGE])
     async def create_category(self, request: Request[Any, Any, Any], data: JSONBody[CategoryCreate]) -> Category:
         use_case = container_of(request).catalog.create_category()
         return to_dto(await use_case(CreateCategoryCommand(data.name, data.parent_id, data.slug)))
 
-    @patch("/{category_id:uuid}", summary="Rename or move a category (operator token)", guards=[operator_guard])
+    @patch("/{category_id:uuid}", summary="Rename or move a category (operator token)", guards=[MANAGE])
     async def update_category(
         self, request: Request[Any, Any, Any], category_id: FromPath[uuid.UUID], data: JSONBody[CategoryUpdate]
     ) -> Category:
@@ -118,7 +123,7 @@ class CategoryController(Controller):
     @delete(
         "/{category_id:uuid}",
         summary="Delete a leaf category (operator token)",
-        guards=[operator_guard],
+        guards=[MANAGE],
     )
     async def delete_category(
         self,

@@ -1,0 +1,1 @@
+"""Security adapters of the identity context: Argon2id, the common-password list, JWT, TOTP."""
