@@ -87,9 +87,18 @@ def _signing_secret(settings: Settings) -> str:
     path = settings.data_dir / "signing.key"
     if not path.exists():
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Written whole to a temp file, then linked into place: a process starting at the same
+        # moment sees either no key or the complete key, and the first link wins.
+        temp = path.with_name(f".signing.key.{secrets.token_hex(4)}")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as out:
             out.write(secrets.token_urlsafe(48))
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            pass
+        finally:
+            temp.unlink()
     return path.read_text().strip()
 
 
@@ -293,7 +302,7 @@ class IdentityContainer(containers.DeclarativeContainer):
     throttle = providers.Singleton(authentication.LoginThrottle, cache)
     issuer = providers.Singleton(authentication._Issuer, sessions, access_tokens, clock)
 
-    register = providers.Singleton(accounts.Register, uow_factory, hasher, blocklist, clock, auditor)
+    register = providers.Singleton(accounts.Register, uow_factory, hasher, blocklist, clock, auditor, cache)
     verify_email = providers.Singleton(accounts.VerifyEmail, uow_factory, one_time_tokens, clock, auditor)
     resend_verification = providers.Singleton(accounts.ResendVerification, uow_factory, cache)
     issue_email_link = providers.Singleton(accounts.IssueEmailLink, one_time_tokens)

@@ -39,6 +39,7 @@ async def serve(settings: Settings, *, demo: bool) -> None:
     try:
         await prepare_database(container)
         await prepare_storage(container)
+        container.identity.access_tokens()  # a bad LYCEUM_JWT_PRIVATE_KEYS stops start-up here
         embedded_broker = settings.redis_url is None
         if embedded_broker:
             # One process runs it all: tasks execute in-process, the scheduler fires here too.

@@ -36,9 +36,16 @@ class Register:
     account the caller sees exactly the same answer (and timing); the owner gets a notice."""
 
     def __init__(
-        self, uow: UowFactory, hasher: PasswordHasher, blocklist: PasswordBlocklist, clock: Clock, auditor: Auditor
+        self,
+        uow: UowFactory,
+        hasher: PasswordHasher,
+        blocklist: PasswordBlocklist,
+        clock: Clock,
+        auditor: Auditor,
+        cache: Cache,
     ) -> None:
         self._uow, self._hasher, self._blocklist, self._clock, self._auditor = uow, hasher, blocklist, clock, auditor
+        self._cache = cache
 
     async def __call__(self, command: RegisterCommand, ctx: RequestContext) -> None:
         email = normalize_email(command.email)
@@ -47,8 +54,11 @@ class Register:
         async with self._uow() as uow:
             existing = await uow.users.get_by_email(email)
             if existing is not None:
-                uow.publish(AccountEmailRequested(existing.id, "account_exists"))
-                await uow.commit()
+                # The owner hears about it, but at most a few times an hour: no mail bombing.
+                notices = await self._cache.incr(f"auth:exists-notice:{email}", ttl_seconds=RESEND_WINDOW)
+                if notices <= RESEND_LIMIT:
+                    uow.publish(AccountEmailRequested(existing.id, "account_exists"))
+                    await uow.commit()
                 await self._auditor.record("auth.register", ctx, subject_id=existing.id, outcome="duplicate")
                 return
             user = User.register(

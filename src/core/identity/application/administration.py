@@ -252,7 +252,19 @@ class BulkAdminister:
         return outcome
 
 
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    """Spreadsheets run cells starting with = + - @ as formulas; exported names must not."""
+    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
+
+
 def user_row(user: User) -> dict[str, str]:
+    return {k: _cell(v) for k, v in _raw_row(user).items()}
+
+
+def _raw_row(user: User) -> dict[str, str]:
     return {
         "id": str(user.id),
         "email": user.email,

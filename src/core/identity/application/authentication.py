@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import uuid
@@ -14,7 +15,7 @@ from core.identity.domain.passwords import normalize
 from core.identity.domain.roles import Role
 from core.identity.domain.sessions import Session, new_token, token_hash
 from core.identity.domain.user import User, normalize_email
-from core.shared.errors import InvalidInput, NotFound, PermissionDenied, RateLimited, Unauthenticated
+from core.shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited, Unauthenticated
 from ports.identity.repositories import IdentityUnitOfWork
 from ports.identity.security import AccessTokens, PasswordHasher, Totp
 from ports.shared.cache import Cache
@@ -127,7 +128,9 @@ class Login:
                 raise
             if user.password_hash and self._hasher.needs_rehash(user.password_hash):
                 user.rehash_password(await self._hasher.hash(normalize(password)))
-            await uow.commit()
+            # A concurrent sign-in may have rehashed first; this one still succeeds.
+            with contextlib.suppress(Conflict):
+                await uow.commit()
         await self._throttle.succeeded(address, ctx.ip)
         if user.two_factor_enabled:
             challenge = new_token()
