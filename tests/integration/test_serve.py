@@ -64,6 +64,13 @@ def test_embedded_serve_with_demo_is_ready_fast_and_shows_cli_changes(tmp_path: 
             "mail": "maildir",
         }
 
+        login = httpx.post(
+            f"http://127.0.0.1:{http_port}/api/v1/auth/login",
+            json={"email": "admin@demo.lyceum.test", "password": "lyceum demo password"},
+            timeout=5,
+        )
+        assert login.status_code == 200 and login.json()["token_type"] == "Bearer"
+
         names = _http_names(http_port)
         assert set(DEMO_CATEGORIES) <= set(names)
         assert names == _grpc_names(grpc_port)
