@@ -334,7 +334,9 @@ class IdentityContainer(containers.DeclarativeContainer):
     disable_totp = providers.Singleton(two_factor.DisableTotp, uow_factory, hasher, clock, auditor)
     get_me = providers.Singleton(profiles.GetMe, uow_factory)
     update_me = providers.Singleton(profiles.UpdateMe, uow_factory, clock, auditor)
-    set_avatar = providers.Singleton(profiles.SetAvatar, uow_factory, clock)
+    storage = providers.Dependency()
+    start_avatar_upload = providers.Singleton(profiles.StartAvatarUpload, storage, cache)
+    set_avatar = providers.Singleton(profiles.SetAvatar, uow_factory, storage, cache, clock)
     search_users = providers.Singleton(administration.SearchUsers, uow_factory)
     administer = providers.Singleton(administration.AdministerUser, uow_factory, sessions, clock, auditor)
     bulk = providers.Singleton(administration.BulkAdminister, administer, uow_factory)
@@ -372,6 +374,7 @@ class ApplicationContainer(containers.DeclarativeContainer):
         clock=infrastructure.clock,
         session_factory=infrastructure.session_factory,
         http_client=infrastructure.http_client,
+        storage=infrastructure.object_storage,
         settings=settings,
     )
     messaging = providers.Container(

@@ -276,3 +276,52 @@ async def test_invalid_tokens_are_refused(identity: Identity) -> None:
     for token in (forged, "garbage", ""):
         response = await identity.client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 64
+
+
+async def test_avatar_is_uploaded_through_storage_and_bound_to_its_uploader(identity: Identity) -> None:
+    headers = await identity.signed_in("face@example.com")
+    other = await identity.signed_in("thief@example.com")
+    slot = (
+        await identity.client.post(
+            "/api/v1/users/me/avatar/upload", json={"content_type": "image/png"}, headers=headers
+        )
+    ).json()
+    assert slot["key"].startswith("images/") and slot["max_bytes"] == 5 * 1024 * 1024
+    upload_path = slot["url"].split("testserver.local", 1)[-1].replace("http://127.0.0.1:8000", "")
+    stored = await identity.client.post(upload_path, data=slot["fields"], files={"file": ("me.png", PNG, "image/png")})
+    assert stored.status_code in (200, 201, 204), stored.text
+    stolen = await identity.client.put("/api/v1/users/me/avatar", json={"key": slot["key"]}, headers=other)
+    assert stolen.status_code == 404
+    mine = await identity.client.put("/api/v1/users/me/avatar", json={"key": slot["key"]}, headers=headers)
+    assert mine.status_code == 200 and mine.json()["avatar_key"] == slot["key"]
+    wrong_type = await identity.client.post(
+        "/api/v1/users/me/avatar/upload", json={"content_type": "text/html"}, headers=headers
+    )
+    assert wrong_type.status_code == 422 and wrong_type.json()["code"] == "user.avatar_type"
+
+
+@pytest.mark.parametrize("identity_overrides", [{"require_2fa_for_admins": True}])
+async def test_admins_need_a_second_factor_when_the_platform_requires_it(identity: Identity) -> None:
+    admin = await identity.signed_in("strict@example.com", role=Role.ADMIN)
+    refused = await identity.client.get("/api/v1/admin/users", headers=admin)
+    assert refused.status_code == 403 and refused.json()["code"] == "auth.2fa_required"
+    enrol = (await identity.client.post("/api/v1/auth/2fa/enroll", headers=admin)).json()
+    totp = pyotp.TOTP(enrol["secret"])
+    codes = (await identity.client.post("/api/v1/auth/2fa/confirm", json={"code": totp.now()}, headers=admin)).json()[
+        "recovery_codes"
+    ]
+    challenge = (
+        await identity.client.post("/api/v1/auth/login", json={"email": "strict@example.com", "password": PASSWORD})
+    ).json()
+    tokens = (
+        await identity.client.post(
+            "/api/v1/auth/2fa/verify", json={"challenge": challenge["challenge"], "recovery_code": codes[0]}
+        )
+    ).json()
+    allowed = await identity.client.get(
+        "/api/v1/admin/users", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+    assert allowed.status_code == 200

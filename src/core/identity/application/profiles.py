@@ -9,9 +9,11 @@ from typing import Any
 from core.identity.application.auditing import Auditor
 from core.identity.application.context import Principal, RequestContext
 from core.identity.domain.user import User
-from core.shared.errors import NotFound
+from core.shared.errors import InvalidInput, NotFound
 from ports.identity.repositories import IdentityUnitOfWork
+from ports.shared.cache import Cache
 from ports.shared.clock import Clock
+from ports.shared.storage import ObjectStorage, PresignedPost, Purpose
 
 UowFactory = Callable[[], IdentityUnitOfWork]
 SELF_EDITABLE = frozenset({"name", "bio", "timezone", "language"})
@@ -61,17 +63,52 @@ class UpdateMe:
         return user
 
 
-class SetAvatar:
-    """Points the profile at an uploaded image (the media pipeline makes the variants)."""
+AVATAR_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
+AVATAR_MAX_BYTES = 5 * 1024 * 1024
+_UPLOAD_TTL = 3600
 
-    def __init__(self, uow: UowFactory, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+
+class StartAvatarUpload:
+    """A one-hour, size- and type-limited upload slot. The key is made by the server and
+    remembered for this user, so nobody can point their avatar at someone else's object."""
+
+    def __init__(self, storage: ObjectStorage, cache: Cache) -> None:
+        self._storage, self._cache = storage, cache
+
+    async def __call__(self, principal: Principal, content_type: str) -> PresignedPost:
+        extension = AVATAR_TYPES.get(content_type)
+        if extension is None:
+            raise InvalidInput("user.avatar_type", f"avatars are one of {', '.join(AVATAR_TYPES)}")
+        key = self._storage.new_key(Purpose.IMAGES, extension=extension)
+        upload = await self._storage.presigned_post(
+            key, content_type=content_type, max_bytes=AVATAR_MAX_BYTES, ttl_seconds=_UPLOAD_TTL
+        )
+        await self._cache.set(f"avatar-upload:{key}", str(principal.user_id).encode(), ttl_seconds=_UPLOAD_TTL)
+        return upload
+
+
+class SetAvatar:
+    """Points the profile at an uploaded image (``None`` removes it). The media pipeline
+    makes the responsive variants later."""
+
+    def __init__(self, uow: UowFactory, storage: ObjectStorage, cache: Cache, clock: Clock) -> None:
+        self._uow, self._storage, self._cache, self._clock = uow, storage, cache, clock
 
     async def __call__(self, principal: Principal, object_key: str | None) -> User:
+        if object_key is not None:
+            owner = await self._cache.get(f"avatar-upload:{object_key}")
+            if owner is None or owner.decode() != str(principal.user_id):
+                raise NotFound("user.avatar_upload_not_found", "no avatar upload with that key for you")
+            info = await self._storage.head(object_key)
+            if info.content_type not in AVATAR_TYPES:
+                raise InvalidInput("user.avatar_type", "the uploaded file is not a supported image")
         async with self._uow() as uow:
             user = await uow.users.get(principal.user_id)
             if user is None:
                 raise NotFound("user.not_found", "user not found")
+            previous = user.avatar_key
             user.update_profile(self._clock.now(), avatar_key=object_key)
             await uow.commit()
+        if previous and previous != object_key:
+            await self._storage.delete(previous)
         return user

@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, delete, get, patch
+from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from core.identity.application.profiles import ProfileChanges
@@ -44,6 +44,22 @@ class MeUpdate(msgspec.Struct, forbid_unknown_fields=False):
     timezone: Annotated[str, msgspec.Meta(max_length=64)] | msgspec.UnsetType = msgspec.UNSET
     language: Annotated[str, msgspec.Meta(max_length=8)] | msgspec.UnsetType = msgspec.UNSET
     preferences: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
+
+
+class AvatarUploadIn(msgspec.Struct, forbid_unknown_fields=True):
+    content_type: Annotated[str, msgspec.Meta(max_length=50)]
+
+
+class UploadOut(msgspec.Struct):
+    key: str
+    url: str
+    fields: dict[str, str]
+    expires_at: dt.datetime
+    max_bytes: int
+
+
+class AvatarIn(msgspec.Struct, forbid_unknown_fields=True):
+    key: Annotated[str, msgspec.Meta(max_length=255)] | None
 
 
 class SessionOut(msgspec.Struct):
@@ -110,6 +126,29 @@ class UserController(Controller):
         user = await container_of(request).identity.update_me()(
             current_principal(request), ProfileChanges(fields, prefs), request_context(request)
         )
+        return me_out(user)
+
+    @post(
+        "/me/avatar/upload",
+        guards=[requires(Permission.PROFILE_EDIT_OWN)],
+        status_code=200,
+        summary="A signed, size-limited form upload for a new avatar image",
+    )
+    async def avatar_upload(self, request: Request[Any, Any, Any], data: JSONBody[AvatarUploadIn]) -> UploadOut:
+        upload = await container_of(request).identity.start_avatar_upload()(
+            current_principal(request), data.content_type
+        )
+        return UploadOut(
+            upload.fields.get("key", ""),
+            upload.url,
+            dict(upload.fields),
+            upload.expires_at,
+            upload.max_bytes,
+        )
+
+    @put("/me/avatar", guards=[requires(Permission.PROFILE_EDIT_OWN)], summary="Use an uploaded image as my avatar")
+    async def set_avatar(self, request: Request[Any, Any, Any], data: JSONBody[AvatarIn]) -> Me:
+        user = await container_of(request).identity.set_avatar()(current_principal(request), data.key)
         return me_out(user)
 
     @get("/me/sessions", guards=[requires(Permission.SESSIONS_MANAGE_OWN)], summary="Where I am signed in")
