@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from core.catalog.domain import quizzes
 from core.catalog.domain.course import Course, CourseStatus
 from core.catalog.domain.revisions import diff
 from core.shared.errors import Conflict, InvalidInput, NotFound
@@ -14,13 +15,21 @@ NOW = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
 OWNER, OTHER, ADMIN = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 
 
+QUIZ = quizzes.to_dict(
+    quizzes.Quiz(
+        title="Check yourself",
+        items=(quizzes.SingleChoiceQuestion.create(prompt="2 + 2?", options=["3", "4"], correct=1),),
+    )
+)
+
+
 def course_with_content() -> Course:
     course = Course.create(title="Python для начинающих", owner_id=OWNER, now=NOW, language="ru")
     intro = course.add_section("Введение", NOW)
     basics = course.add_section("Basics", NOW)
     video = course.add_lesson(intro.id, "Welcome", "video", NOW, media_key="videos/abc", free_preview=True)
     course.add_lesson(basics.id, "Variables", "article", NOW, article_html="<p>x = 1</p>", drip_days=3)
-    course.add_lesson(basics.id, "Check yourself", "quiz", NOW, quiz={"questions": [{"prompt": "2+2?"}]})
+    course.add_lesson(basics.id, "Check yourself", "quiz", NOW, quiz=QUIZ)
     course.set_objectives([("Write a script", [video.id])], NOW)
     course.set_price(Money(4900, "USD"), {"ILS": 17900}, NOW)
     course.update_details(NOW, difficulty="beginner", tags=["Python", "python", "Basics"], duration_minutes=90)
@@ -97,7 +106,7 @@ def test_editing_after_publish_leaves_the_published_revision_unchanged() -> None
     frozen = repr(published)
     course.update_details(NOW, title="Python: a new edition")
     course.update_lesson(course.lessons()[0].id, NOW, title="Hello again")
-    course.lessons()[2].quiz["questions"].append({"prompt": "3+3?"})  # type: ignore[index]
+    course.lessons()[2].quiz["title"] = "Changed"  # type: ignore[index]
     assert repr(published) == frozen
     assert published["title"] == "Python для начинающих"
 
@@ -122,8 +131,8 @@ def test_clone_copies_content_with_fresh_ids_and_a_new_owner() -> None:
     assert [lesson.title for lesson in twin.lessons()] == [lesson.title for lesson in source.lessons()]
     assert not {lesson.id for lesson in twin.lessons()} & {lesson.id for lesson in source.lessons()}
     assert twin.objectives[0].lesson_ids == [twin.lessons()[0].id]
-    twin.lessons()[2].quiz["questions"].clear()  # type: ignore[index]
-    assert source.lessons()[2].quiz["questions"]  # type: ignore[index]
+    twin.lessons()[2].quiz["title"] = "Mine now"  # type: ignore[index]
+    assert source.lessons()[2].quiz["title"] == "Check yourself"  # type: ignore[index]
 
 
 def test_diff_between_revisions_is_structured() -> None:
@@ -172,3 +181,11 @@ def test_money_is_whole_minor_units_in_supported_currencies(amount: object, curr
     with pytest.raises(InvalidInput) as err:
         Money(amount, currency)  # type: ignore[arg-type]
     assert err.value.code == code
+
+
+def test_a_broken_quiz_never_reaches_review() -> None:
+    course = course_with_content()
+    course.update_lesson(course.lessons()[2].id, NOW, quiz={"title": "no items"})
+    with pytest.raises(InvalidInput) as err:
+        course.submit_for_review(NOW)
+    assert err.value.code.startswith("quiz.")

@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from core.catalog.domain import course_events as events
+from core.catalog.domain import quizzes
 from core.shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.shared.events import AggregateRoot
 from core.shared.ids import new_id
@@ -281,6 +282,11 @@ class Course(AggregateRoot):
     def submit_for_review(self, now: dt.datetime) -> None:
         if not self.lessons():
             raise InvalidInput("course.empty", "add at least one lesson before submitting")
+        for lesson in self.lessons():
+            if lesson.kind == LessonKind.QUIZ:
+                if lesson.quiz is None:
+                    raise InvalidInput("course.quiz_missing", f"quiz lesson {lesson.title!r} has no questions")
+                quizzes.from_dict(lesson.quiz)  # a quiz that cannot be taken never reaches review
         self._transition("submit", now)
         self.review_note = ""
 
@@ -464,7 +470,8 @@ def _apply_lesson_content(lesson: Lesson, content: dict[str, Any]) -> None:
     if "media_key" in content and content["media_key"] and lesson.kind not in (LessonKind.VIDEO, LessonKind.DOCUMENT):
         raise InvalidInput("course.lesson_media", "only video and document lessons reference media")
     for key, value in content.items():
-        setattr(lesson, key, value)
+        # Own copies: a caller mutating its dict later must not change the course.
+        setattr(lesson, key, copy.deepcopy(value))
 
 
 def _tags(value: object) -> list[str]:
