@@ -325,3 +325,17 @@ async def test_admins_need_a_second_factor_when_the_platform_requires_it(identit
         "/api/v1/admin/users", headers={"Authorization": f"Bearer {tokens['access_token']}"}
     )
     assert allowed.status_code == 200
+
+
+async def test_a_suspension_that_has_run_out_ends_at_the_next_sign_in(identity: Identity) -> None:
+    admin = await identity.signed_in("chief@example.com", role=Role.ADMIN)
+    await identity.register("paused@example.com")
+    paused = await identity.user_id("paused@example.com")
+    until = (identity.clock.now() + dt.timedelta(hours=1)).isoformat()
+    await identity.client.post(f"/api/v1/admin/users/{paused}/suspend", json={"until": until}, headers=admin)
+    early = await identity.client.post("/api/v1/auth/login", json={"email": "paused@example.com", "password": PASSWORD})
+    assert early.status_code == 403
+    identity.clock.offset = dt.timedelta(hours=2)
+    tokens = await identity.login("paused@example.com")
+    me = await identity.client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    assert me.json()["status"] == "active"

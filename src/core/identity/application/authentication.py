@@ -14,7 +14,7 @@ from core.identity.application.session_store import RefreshReuse, Rotation, Sess
 from core.identity.domain.passwords import normalize
 from core.identity.domain.roles import Role
 from core.identity.domain.sessions import Session, new_token, token_hash
-from core.identity.domain.user import User, normalize_email
+from core.identity.domain.user import AccountStatus, User, normalize_email
 from core.shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited, Unauthenticated
 from ports.identity.repositories import IdentityUnitOfWork
 from ports.identity.security import AccessTokens, PasswordHasher, Totp
@@ -110,27 +110,28 @@ class Login:
         await self._throttle.check(address, ctx.ip)
         async with self._uow() as uow:
             user = await uow.users.get_by_email(address)
-            if user is None or user.password_hash is None or user.deleted_at is not None:
-                await self._hasher.burn()  # same cost as a real verify: no account oracle
-                ok = False
-            else:
-                ok = await self._hasher.verify(user.password_hash, normalize(password))
-            if not ok or user is None:
-                await self._throttle.failed(address, ctx.ip)
-                await self._auditor.record(
-                    "auth.login", ctx, subject_id=user.id if user else None, outcome="failure", reason="bad_credentials"
-                )
-                raise Unauthenticated("auth.invalid_credentials", INVALID_CREDENTIALS)
-            try:
-                user.ensure_can_sign_in(self._clock.now())
-            except PermissionDenied:
-                await self._auditor.record("auth.login", ctx, subject_id=user.id, outcome="denied", reason=user.status)
-                raise
-            if user.password_hash and self._hasher.needs_rehash(user.password_hash):
-                user.rehash_password(await self._hasher.hash(normalize(password)))
-            # A concurrent sign-in may have rehashed first; this one still succeeds.
-            with contextlib.suppress(Conflict):
-                await uow.commit()
+        # The connection is back in the pool before the slow part: under load, requests wait
+        # at the hasher's admission gate (which refuses fast), never silently on the pool.
+        if user is None or user.password_hash is None or user.deleted_at is not None:
+            await self._hasher.burn()  # same cost as a real verify: no account oracle
+            ok = False
+        else:
+            ok = await self._hasher.verify(user.password_hash, normalize(password))
+        if not ok or user is None:
+            await self._throttle.failed(address, ctx.ip)
+            await self._auditor.record(
+                "auth.login", ctx, subject_id=user.id if user else None, outcome="failure", reason="bad_credentials"
+            )
+            raise Unauthenticated("auth.invalid_credentials", INVALID_CREDENTIALS)
+        now = self._clock.now()
+        was_suspended = user.status_enum is AccountStatus.SUSPENDED
+        try:
+            user.ensure_can_sign_in(now)
+        except PermissionDenied:
+            await self._auditor.record("auth.login", ctx, subject_id=user.id, outcome="denied", reason=user.status)
+            raise
+        if was_suspended or self._hasher.needs_rehash(user.password_hash or ""):
+            await self._refresh_account(user.id, password, now)
         await self._throttle.succeeded(address, ctx.ip)
         if user.two_factor_enabled:
             challenge = new_token()
@@ -140,6 +141,22 @@ class Login:
         tokens = await self._issuer.sign_in(user, ctx, second_factor=False)
         await self._auditor.record("auth.login", ctx, subject_id=user.id)
         return tokens
+
+    async def _refresh_account(self, user_id: uuid.UUID, password: str, now: dt.datetime) -> None:
+        """Persist what sign-in changes: a lapsed suspension ends, an old hash is upgraded."""
+        new_hash = None
+        async with self._uow() as uow:
+            fresh = await uow.users.get(user_id)
+            if fresh is None:
+                return
+            if fresh.password_hash and self._hasher.needs_rehash(fresh.password_hash):
+                new_hash = await self._hasher.hash(normalize(password))
+                fresh.rehash_password(new_hash)
+            if fresh.status_enum is AccountStatus.SUSPENDED:
+                fresh.ensure_can_sign_in(now)
+            # A concurrent sign-in may have done the same first; this one still succeeds.
+            with contextlib.suppress(Conflict):
+                await uow.commit()
 
 
 class VerifySecondFactor:
