@@ -11,7 +11,7 @@ from types import FrameType
 
 from benchmarks import report
 from benchmarks.database import DatabaseError
-from benchmarks.harness import RunOptions, ScenarioError, log, run_scenario
+from benchmarks.harness import RunOptions, Scenario, ScenarioError, log, run_scenario
 from benchmarks.inprocess import InProcessOptions, InProcessScenario, is_in_process
 from benchmarks.loadgen import LoadGeneratorFailed, LoadGeneratorMissing, require_wrk
 from benchmarks.scenarios import REGISTRY
@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         if is_in_process(scenario):
             status = max(status, _run_in_process(name, scenario, args))
             continue
+        if getattr(scenario, "kind", None) == "phased":
+            status = max(status, _run_phased(name, scenario, options))
+            continue
         try:
             result = run_scenario(scenario(), options)
         except KeyboardInterrupt:
@@ -136,6 +139,26 @@ def main(argv: list[str] | None = None) -> int:
             log(f"[{name}] requests failed during measurement: the numbers are not valid")
             status = 1
     return status
+
+
+def _run_phased(name: str, scenario: type[Scenario], options: RunOptions) -> int:
+    """A scenario with phases of its own (``login``): it runs itself and has its own report."""
+    runner = scenario()
+    try:
+        result = runner.run(options)  # type: ignore[attr-defined]
+    except KeyboardInterrupt:
+        log("interrupted; servers stopped")
+        raise SystemExit(130) from None
+    except (ScenarioError, ServerFailed, LoadGeneratorFailed, DatabaseError) as exc:
+        log(f"[{name}] failed: {exc}")
+        return 1
+    print(report.write_login(options.results_dir, result, options))
+    if result.overload_failures:
+        log(f"[{name}] {result.overload_failures} requests failed under overload (that phase's result, see its goal)")
+    if result.errors:
+        log(f"[{name}] {result.errors} requests failed during measurement: the numbers are not valid")
+        return 1
+    return 0
 
 
 def _run_in_process(name: str, scenario: type[InProcessScenario], args: argparse.Namespace) -> int:

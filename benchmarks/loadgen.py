@@ -116,8 +116,8 @@ def write_script(path: Path, scenario_lua: str) -> Path:
     return path
 
 
-def run_wrk(url: str, settings: LoadSettings, script: Path) -> LoadResult:
-    command = [
+def wrk_command(url: str, settings: LoadSettings, script: Path) -> list[str]:
+    return [
         require_wrk(),
         f"--threads={settings.threads}",
         f"--connections={settings.connections}",
@@ -127,21 +127,14 @@ def run_wrk(url: str, settings: LoadSettings, script: Path) -> LoadResult:
         "--latency",
         url,
     ]
-    try:
-        out = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            # wrk stops itself after the duration; the margin covers start-up and slow sockets.
-            timeout=settings.duration_s + settings.timeout_s + 30,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise LoadGeneratorFailed(f"wrk did not finish: {' '.join(command)}") from exc
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith(RESULT_MARKER)), None)
-    if out.returncode != 0 or line is None:
-        detail = (out.stderr or out.stdout).strip()[-2000:]
-        raise LoadGeneratorFailed(f"wrk exited {out.returncode}: {detail}")
+
+
+def parse_wrk_output(command: list[str], returncode: int, stdout: str, stderr: str) -> LoadResult:
+    """The ``BENCH_RESULT`` line a script ending in ``_DONE_LUA`` prints, as a ``LoadResult``."""
+    line = next((ln for ln in stdout.splitlines() if ln.startswith(RESULT_MARKER)), None)
+    if returncode != 0 or line is None:
+        detail = (stderr or stdout).strip()[-2000:]
+        raise LoadGeneratorFailed(f"wrk exited {returncode}: {detail}")
     data = json.loads(line[len(RESULT_MARKER) :])
     duration_s = data["duration_us"] / 1e6
     return LoadResult(
@@ -158,3 +151,19 @@ def run_wrk(url: str, settings: LoadSettings, script: Path) -> LoadResult:
         socket_errors=data["connect"] + data["read"] + data["write"] + data["timeout"],
         bytes_read=data["bytes"],
     )
+
+
+def run_wrk(url: str, settings: LoadSettings, script: Path) -> LoadResult:
+    command = wrk_command(url, settings, script)
+    try:
+        out = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            # wrk stops itself after the duration; the margin covers start-up and slow sockets.
+            timeout=settings.duration_s + settings.timeout_s + 30,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise LoadGeneratorFailed(f"wrk did not finish: {' '.join(command)}") from exc
+    return parse_wrk_output(command, out.returncode, out.stdout, out.stderr)

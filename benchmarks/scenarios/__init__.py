@@ -2,7 +2,8 @@
 
 Two kinds: HTTP scenarios (``benchmarks.harness.Scenario``: the app under wrk against a
 baseline server) and in-process ones (``benchmarks.inprocess.InProcessScenario``: a port or
-adapter timed against the same work done directly, no server or wrk).
+adapter timed against the same work done directly, no server or wrk). ``login`` runs phases of
+its own against a raw Argon2 ceiling (``kind = "phased"``, see ``benchmarks.scenarios.login``).
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 from benchmarks.harness import Scenario
 from benchmarks.inprocess import InProcessScenario
 from benchmarks.scenarios.categories import CategoriesScenario
+from benchmarks.scenarios.login import LoginScenario
 from benchmarks.scenarios.search import SearchScenario
 
-_ALL: tuple[type[Scenario] | type[InProcessScenario], ...] = (CategoriesScenario, SearchScenario)
+_ALL: tuple[type[Scenario] | type[InProcessScenario], ...] = (CategoriesScenario, SearchScenario, LoginScenario)
 
 REGISTRY: dict[str, type[Scenario] | type[InProcessScenario]] = {scenario.name: scenario for scenario in _ALL}
