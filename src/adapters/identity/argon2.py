@@ -14,7 +14,6 @@ import collections
 import contextlib
 import os
 import secrets
-import threading
 import time
 import weakref
 from collections.abc import Callable
@@ -68,9 +67,7 @@ class Argon2Hasher:
         )
         self.concurrency = concurrency if concurrency > 0 else available_cpus()
         self.max_wait_seconds = max_wait_seconds
-        self._executor = ThreadPoolExecutor(
-            max_workers=self.concurrency, thread_name_prefix="argon2", initializer=_yield_to_the_event_loop
-        )
+        self._executor = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="argon2")
         # A real hash of a random secret with the same parameters: burn() verifies against it,
         # so 'no such account' costs exactly what 'wrong password' costs. Timing it also seeds
         # the cost estimate the admission control uses.
@@ -138,20 +135,6 @@ class Argon2Hasher:
         if gate is None:
             gate = self._gates[loop] = _Gate(self.concurrency)
         return gate
-
-
-HASHING_NICENESS = 10
-
-
-def _yield_to_the_event_loop() -> None:
-    """Run hashing threads at a lower OS priority than the event loop's thread.
-
-    Hashing uses every core it is given; at equal priority it takes CPU from the event loop
-    and every other request slows down during a login storm. Lower priority leaves the loop
-    the CPU whenever it has work, and hashing still gets all the cycles nobody else wants.
-    """
-    with contextlib.suppress(OSError, AttributeError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
 
 
 class _Gate:
