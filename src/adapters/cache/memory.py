@@ -18,7 +18,7 @@ class _Entry:
 
 
 class MemoryCache:
-    def __init__(self, max_entries: int = 10_000, max_members: int = 10_000) -> None:
+    def __init__(self, max_entries: int = 100_000, max_members: int = 10_000) -> None:
         self._max_entries = max_entries
         self._max_members = max_members
         self._data: OrderedDict[str, _Entry] = OrderedDict()
