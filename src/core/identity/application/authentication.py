@@ -46,6 +46,14 @@ class SecondFactorRequired:
     expires_in: int = CHALLENGE_TTL
 
 
+async def start_second_factor(cache: Cache, user_id: uuid.UUID) -> SecondFactorRequired:
+    """The short-lived challenge every sign-in path returns when 2FA is on; VerifySecondFactor
+    finishes it."""
+    challenge = new_token()
+    await cache.set(f"auth:2fa:{token_hash(challenge)}", str(user_id).encode(), ttl_seconds=CHALLENGE_TTL)
+    return SecondFactorRequired(challenge)
+
+
 class LoginThrottle:
     def __init__(self, cache: Cache) -> None:
         self._cache = cache
@@ -134,10 +142,8 @@ class Login:
             await self._refresh_account(user.id, password, now)
         await self._throttle.succeeded(address, ctx.ip)
         if user.two_factor_enabled:
-            challenge = new_token()
-            await self._cache.set(f"auth:2fa:{token_hash(challenge)}", str(user.id).encode(), ttl_seconds=CHALLENGE_TTL)
             await self._auditor.record("auth.login", ctx, subject_id=user.id, outcome="second_factor_required")
-            return SecondFactorRequired(challenge)
+            return await start_second_factor(self._cache, user.id)
         tokens = await self._issuer.sign_in(user, ctx, second_factor=False)
         await self._auditor.record("auth.login", ctx, subject_id=user.id)
         return tokens

@@ -42,10 +42,10 @@ from typing import Any
 
 from core.identity.application.auditing import Auditor
 from core.identity.application.authentication import (
-    CHALLENGE_TTL,
     SecondFactorRequired,
     Tokens,
     _Issuer,
+    start_second_factor,
 )
 from core.identity.application.context import RequestContext
 from core.identity.domain.sessions import new_token, token_hash
@@ -153,13 +153,11 @@ class CompleteOAuth:
             raise
         user, how = await self._resolve_user(identity, ctx)
         if user.two_factor_enabled:
-            challenge = new_token()
-            # The same challenge a password sign-in gets: VerifySecondFactor finishes both.
-            await self._cache.set(f"auth:2fa:{token_hash(challenge)}", str(user.id).encode(), ttl_seconds=CHALLENGE_TTL)
             await self._auditor.record(
                 _AUDIT_ACTION, ctx, subject_id=user.id, outcome="second_factor_required", provider=provider, link=how
             )
-            return SecondFactorRequired(challenge)
+            # The same challenge a password sign-in gets: VerifySecondFactor finishes both.
+            return await start_second_factor(self._cache, user.id)
         tokens = await self._issuer.sign_in(user, ctx, second_factor=False)
         await self._auditor.record(_AUDIT_ACTION, ctx, subject_id=user.id, provider=provider, link=how)
         return tokens
