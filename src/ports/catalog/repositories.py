@@ -4,6 +4,7 @@ import uuid
 from typing import Protocol
 
 from core.catalog.domain.category import Category
+from ports.catalog.courses import CourseRepository
 from ports.shared.unit_of_work import UnitOfWork
 
 
@@ -29,3 +30,4 @@ class CategoryRepository(Protocol):
 
 class CatalogUnitOfWork(UnitOfWork, Protocol):
     categories: CategoryRepository
+    courses: CourseRepository
