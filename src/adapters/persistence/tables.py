@@ -145,3 +145,133 @@ user_identities = sa.Table(
     sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     sa.Column("linked_at", UtcDateTime, nullable=False),
 )
+
+# -- Courses ------------------------------------------------------------------------------------
+# The Course aggregate (core.catalog.domain.course) is stored by an explicit data mapper
+# (repositories/courses.py), not the ORM: its nested content tree lives in JSON columns.
+# ``section_count``/``lesson_count`` are storage-only copies so course lists never read the tree.
+# No foreign keys to users or categories: owners are soft-deleted, never removed, and a category
+# may go while courses still name it (the catalog simply stops matching it).
+courses = sa.Table(
+    "courses",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("slug", sa.String(96), nullable=False, unique=True),
+    sa.Column("title", sa.String(120), nullable=False),
+    sa.Column("owner_id", sa.Uuid, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("subtitle", sa.String(200), nullable=False),
+    sa.Column("description_html", sa.Text, nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("difficulty", sa.String(20), nullable=False),
+    sa.Column("duration_minutes", sa.Integer, nullable=False),
+    sa.Column("price_amount", sa.BigInteger, nullable=True),
+    sa.Column("price_currency", sa.String(3), nullable=True),
+    sa.Column("price_overrides", json_type(), nullable=False),
+    sa.Column("category_id", sa.Uuid, nullable=True, index=True),
+    sa.Column("tags", json_type(), nullable=False),
+    sa.Column("objectives", json_type(), nullable=False),
+    sa.Column("prerequisite_ids", json_type(), nullable=False),
+    sa.Column("cover_key", sa.String(300), nullable=True),
+    sa.Column("co_instructor_ids", json_type(), nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=True),
+    sa.Column("sections", json_type(), nullable=False),
+    sa.Column("section_count", sa.Integer, nullable=False),
+    sa.Column("lesson_count", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("review_note", sa.Text, nullable=False),
+    sa.Column("live_revision", sa.Integer, nullable=True),
+    sa.Column("revision_count", sa.Integer, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    # The admin course list: status filter followed by the keyset cursor (id).
+    sa.Index("ix_courses_status_id", "status", "id"),
+)
+
+# Who teaches what, kept in sync with owner_id/co_instructor_ids by the repository, so "my
+# courses" is an index range scan in id order instead of a search through JSON arrays.
+course_instructors = sa.Table(
+    "course_instructors",
+    metadata,
+    sa.Column("course_id", sa.Uuid, sa.ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.Uuid, primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Index("ix_course_instructors_user_id_course_id", "user_id", "course_id"),
+)
+
+# Immutable published revisions. ``title`` and ``lesson_count`` are copied out of the snapshot
+# so the revision history never reads the snapshots themselves.
+course_revisions = sa.Table(
+    "course_revisions",
+    metadata,
+    sa.Column("course_id", sa.Uuid, sa.ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("snapshot", json_type(), nullable=False),
+    sa.Column("title", sa.String(120), nullable=False),
+    sa.Column("lesson_count", sa.Integer, nullable=False),
+    sa.Column("approved_by", sa.Uuid, nullable=False),
+    sa.Column("approved_at", UtcDateTime, nullable=False),
+)
+
+# The public catalog (ports.catalog.courses.CatalogEntry), one row per published course.
+# Each sort has an index (key, course_id) that serves both directions by a forward or backward
+# scan; ties are broken by course_id in the sort's direction. ``title_key`` is the folded title
+# (orm.fold) compared bytewise ("C" collation on PostgreSQL, SQLite's default BINARY), so both
+# engines order titles identically whatever the server's locale.
+catalog_courses = sa.Table(
+    "catalog_courses",
+    metadata,
+    sa.Column("course_id", sa.Uuid, sa.ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("slug", sa.String(96), nullable=False, unique=True),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("title", sa.String(120), nullable=False),
+    sa.Column("title_key", sa.Text().with_variant(sa.Text(collation="C"), "postgresql"), nullable=False),
+    sa.Column("subtitle", sa.String(200), nullable=False),
+    sa.Column("description_html", sa.Text, nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("difficulty", sa.String(20), nullable=False),
+    sa.Column("duration_minutes", sa.Integer, nullable=False),
+    sa.Column("price_amount", sa.BigInteger, nullable=False),
+    sa.Column("price_currency", sa.String(3), nullable=False),
+    sa.Column("price_overrides", json_type(), nullable=False),
+    sa.Column("category_id", sa.Uuid, nullable=True, index=True),
+    sa.Column("tags", json_type(), nullable=False),
+    sa.Column("cover_key", sa.String(300), nullable=True),
+    sa.Column("owner_id", sa.Uuid, nullable=False),
+    sa.Column("instructor_ids", json_type(), nullable=False),
+    sa.Column("prerequisite_ids", json_type(), nullable=False),
+    sa.Column("objectives", json_type(), nullable=False),
+    sa.Column("capacity", sa.Integer, nullable=True),
+    sa.Column("syllabus", json_type(), nullable=False),
+    sa.Column("lesson_count", sa.Integer, nullable=False),
+    sa.Column("published_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("views", sa.BigInteger, nullable=False),
+    sa.Index("ix_catalog_courses_published_at_course_id", "published_at", "course_id"),
+    sa.Index("ix_catalog_courses_views_course_id", "views", "course_id"),
+    sa.Index("ix_catalog_courses_price_amount_course_id", "price_amount", "course_id"),
+    sa.Index("ix_catalog_courses_title_key_course_id", "title_key", "course_id"),
+)
+
+# The catalog's instructor filter as an indexed lookup (instructor_ids above keeps the order).
+catalog_course_instructors = sa.Table(
+    "catalog_course_instructors",
+    metadata,
+    sa.Column("course_id", sa.Uuid, sa.ForeignKey("catalog_courses.course_id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.Uuid, primary_key=True, index=True),
+)
+
+# Co-instructor invitations: only a hash of the emailed token is stored.
+course_invitations = sa.Table(
+    "course_invitations",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("course_id", sa.Uuid, sa.ForeignKey("courses.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("token_hash", sa.String(128), nullable=False, unique=True),
+    sa.Column("invited_by", sa.Uuid, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("accepted_by", sa.Uuid, nullable=True),
+    sa.Column("accepted_at", UtcDateTime, nullable=True),
+)

@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from adapters.persistence import tables
 from adapters.persistence.repositories.categories import SqlCategoryRepository
+from adapters.persistence.repositories.courses import SqlCourseRepository
 from adapters.persistence.repositories.ip_rules import SqlIpRuleRepository
 from adapters.persistence.repositories.oauth_links import SqlOAuthLinkRepository
 from adapters.persistence.repositories.users import SqlUserRepository
@@ -24,6 +25,7 @@ from ports.shared.clock import Clock
 
 class SqlAlchemyUnitOfWork:
     categories: SqlCategoryRepository
+    courses: SqlCourseRepository
     ip_rules: SqlIpRuleRepository
     oauth_links: SqlOAuthLinkRepository
     users: SqlUserRepository
@@ -44,6 +46,7 @@ class SqlAlchemyUnitOfWork:
         self._seen: set[AggregateRoot] = set()
         self._loose_events: list[DomainEvent] = []
         self.categories = SqlCategoryRepository(self._session, self._seen)
+        self.courses = SqlCourseRepository(self._session, self._seen)
         self.ip_rules = SqlIpRuleRepository(self._session, self._seen)
         self.users = SqlUserRepository(self._session, self._seen)
         self.oauth_links = SqlOAuthLinkRepository(self._session)
@@ -79,6 +82,9 @@ class SqlAlchemyUnitOfWork:
         events += self._loose_events
         self._loose_events = []
         try:
+            # Courses are written by their own mapper, not the ORM's flush: a changed course
+            # must be written even when it raised no event.
+            await self.courses.flush()
             if events:
                 now = self._clock.now()
                 await session.flush()
@@ -98,6 +104,10 @@ class SqlAlchemyUnitOfWork:
         except (IntegrityError, StaleDataError) as exc:
             await session.rollback()
             raise _conflict(exc) from exc
+        except Conflict:
+            # A course's lost race (its version guard matched no row): undo what was written.
+            await session.rollback()
+            raise
         if events and self._on_events_committed is not None:
             self._on_events_committed()
 
