@@ -1,10 +1,12 @@
 """Argon2id password hashing (argon2-cffi) off the event loop, with admission control.
 
 Hashing is CPU-bound by design, so the useful concurrency is the number of cores: more threads
-only make every login slower. Callers beyond that wait in a short FIFO queue; one that would
-wait longer than ``max_wait_seconds`` (judged up front from the measured cost of a hash, and
-enforced by a deadline) gets ``Unavailable("auth.busy")`` at once. Overload then answers with a
-fast 503 and ``Retry-After`` instead of a queue that grows to seconds for everybody.
+only make every login slower. Each thread also has one hash queued behind the one it computes,
+so it goes on to the next the moment it is done instead of idling until the event loop (busy
+with other requests) hands it one. Callers beyond that wait in a short FIFO queue; one that
+would wait longer than ``max_wait_seconds`` (judged up front from the measured cost of a hash,
+and enforced by a deadline) gets ``Unavailable("auth.busy")`` at once. Overload then answers
+with a fast 503 and ``Retry-After`` instead of a queue that grows to seconds for everybody.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import os
 import secrets
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from typing import TypeVar
 
 import argon2
@@ -30,6 +33,10 @@ OWASP_MIN_MEMORY_KIB = 19456
 OWASP_MIN_ITERATIONS = 2
 
 T = TypeVar("T")
+# Hashes waiting in the executor behind each running one (no loop round trip between two).
+QUEUED_PER_THREAD = 1
+# The gate on which the current task was admitted up front (Argon2Hasher.admitted).
+_RESERVATION: ContextVar[_Gate | None] = ContextVar("argon2_reservation", default=None)
 
 
 def available_cpus() -> int:
@@ -96,6 +103,30 @@ class Argon2Hasher:
     async def burn(self) -> None:
         await self._run(self._verify, self._dummy_hash, "not the password of anyone at all")
 
+    # -- admission control (core.identity.application.authentication.Admission) ----------------
+
+    @contextlib.contextmanager
+    def admitted(self) -> Iterator[None]:
+        """Admit a caller that will ask for a hash soon, or raise ``Unavailable("auth.busy")`` now.
+
+        Sign-in enters this before it does anything else (cache, database), so under overload
+        a refusal costs next to nothing. An admitted caller holds a place in the queue until
+        its hash starts (or the block ends without one): callers admitted meanwhile count it
+        among those ahead of them, so a crowd arriving at once cannot all be admitted, pile
+        up on the database and be refused at the gate only after that work.
+        """
+        gate = self._gate()
+        if gate.would_refuse(self.max_wait_seconds, self._seconds_per_hash / self.concurrency):
+            raise _busy()
+        gate.reserved += 1
+        token = _RESERVATION.set(gate)
+        try:
+            yield
+        finally:
+            if _RESERVATION.get() is gate:  # no hash was asked for: give the place back
+                gate.reserved -= 1
+            _RESERVATION.reset(token)
+
     # -- internals -------------------------------------------------------------------------------
 
     def _verify(self, password_hash: str, password: str) -> bool:
@@ -111,10 +142,11 @@ class Argon2Hasher:
 
     async def _run(self, function: Callable[..., T], *args: object) -> T:
         gate = self._gate()
+        if _RESERVATION.get() is gate:  # admitted up front: its place becomes a real one
+            _RESERVATION.set(None)
+            gate.reserved -= 1
         if not await gate.enter(self.max_wait_seconds, self._seconds_per_hash / self.concurrency):
-            raise Unavailable(
-                "auth.busy", "the server is busy signing people in; try again in a moment", {"retry_after": 1}
-            )
+            raise _busy()
         future = asyncio.get_running_loop().run_in_executor(self._executor, self._timed, function, *args)
         # The slot is held until the thread is done, even if the caller gives up meanwhile:
         # the CPU is busy either way, and the next caller must not be told otherwise.
@@ -133,28 +165,42 @@ class Argon2Hasher:
         loop = asyncio.get_running_loop()
         gate = self._gates.get(loop)
         if gate is None:
-            gate = self._gates[loop] = _Gate(self.concurrency)
+            # Slots for the hashes being computed and for those queued right behind them.
+            gate = self._gates[loop] = _Gate((1 + QUEUED_PER_THREAD) * self.concurrency, running=self.concurrency)
         return gate
+
+
+def _busy() -> Unavailable:
+    return Unavailable("auth.busy", "the server is busy signing people in; try again in a moment", {"retry_after": 1})
 
 
 class _Gate:
     """A FIFO semaphore that refuses instead of queueing too long.
 
-    ``enter`` returns False when the expected wait (callers ahead of us times the seconds one
-    slot-turn takes) already exceeds ``max_wait``, or when ``max_wait`` passes without a slot.
+    ``enter`` returns False when the expected wait already exceeds ``max_wait``, or when
+    ``max_wait`` passes without a slot. The expected wait is the seconds one slot-turn takes
+    times the callers that will hash before us beyond the ``running`` ones: slot holders,
+    waiters, and callers admitted up front (``reserved``) that have not asked yet.
     The deadline resolves the waiter's future instead of cancelling the task, so a slot handed
     over at the last moment is never lost.
     """
 
-    def __init__(self, slots: int) -> None:
-        self._free = slots
+    def __init__(self, slots: int, *, running: int | None = None) -> None:
+        self._slots = self._free = slots
+        self._running = slots if running is None else running
+        self.reserved = 0
         self._waiters: collections.deque[asyncio.Future[bool]] = collections.deque()
+
+    def would_refuse(self, max_wait: float, seconds_per_turn: float) -> bool:
+        """Whether a caller arriving now would be expected to wait longer than ``max_wait``."""
+        ahead = (self._slots - self._free) + len(self._waiters) + self.reserved
+        return max(0, ahead + 1 - self._running) * seconds_per_turn > max_wait
 
     async def enter(self, max_wait: float, seconds_per_turn: float) -> bool:
         if self._free > 0 and not self._waiters:
             self._free -= 1
             return True
-        if (len(self._waiters) + 1) * seconds_per_turn > max_wait:
+        if self.would_refuse(max_wait, seconds_per_turn):
             return False
         loop = asyncio.get_running_loop()
         waiter: asyncio.Future[bool] = loop.create_future()

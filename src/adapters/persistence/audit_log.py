@@ -1,7 +1,9 @@
 """The audit trail in its own table, written outside the caller's transaction.
 
-Append-only: this adapter has no update or delete. Each append is its own short transaction on
-its own session, so an entry about a failure survives the rollback of the work that failed.
+Append-only: this adapter has no update or delete. Each append is one autocommitted INSERT on a
+connection of its own (not the caller's session), so an entry about a failure survives the
+rollback of the work that failed. A single statement is atomic on its own: no BEGIN/COMMIT round
+trips and no ORM session around it (every sign-in writes one, so this is on the login path).
 """
 
 from __future__ import annotations
@@ -11,17 +13,23 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.persistence import tables
 from ports.identity.audit import AuditEntry, AuditQuery
 
 _log = tables.audit_log.c
+_INSERT = sa.insert(tables.audit_log)
 
 
 class SqlAuditLog:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
+        bind = session_factory.kw.get("bind")
+        if not isinstance(bind, AsyncEngine):
+            raise TypeError("SqlAuditLog needs a session factory bound to an AsyncEngine")
+        # Same pool; the isolation level applies to each checkout and is reset on return.
+        self._autocommit = bind.execution_options(isolation_level="AUTOCOMMIT")
 
     async def append(self, entry: AuditEntry) -> None:
         row = {
@@ -38,8 +46,8 @@ class SqlAuditLog:
             # JSON-safe whatever the caller passed (a UUID or datetime becomes its string).
             "details": json.loads(json.dumps(dict(entry.details), default=str)),
         }
-        async with self._session_factory() as session, session.begin():
-            await session.execute(sa.insert(tables.audit_log), [row])
+        async with self._autocommit.connect() as connection:
+            await connection.execute(_INSERT, row)
 
     async def search(self, query: AuditQuery, *, before: uuid.UUID | None, limit: int) -> list[AuditEntry]:
         """Newest first (ids are UUIDv7); ``before`` is the id of the previous page's last entry.

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from adapters.persistence.orm import start_mappers
+
+# A pooled connection returned less than this long ago is taken as alive; an older one is
+# pinged at checkout (SQLAlchemy's pre-ping costs three round trips with asyncpg: BEGIN, ping,
+# ROLLBACK, on every checkout). Under load connections are never idle that long, so requests
+# pay nothing; after a quiet spell the first use of each connection still checks it. A server
+# restart inside the window costs the requests that hit a dead connection an error, and the
+# disconnect invalidates the whole pool, as it would without any ping.
+PING_IF_IDLE_SECONDS = 5.0
+_RETURNED_AT = "lyceum_returned_at"
 
 
 def is_sqlite(url: str) -> bool:
@@ -25,11 +35,41 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
     else:
-        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800)
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    else:
+        ping_idle_connections(engine, PING_IF_IDLE_SECONDS)
     return engine
+
+
+def ping_idle_connections(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Pre-ping, but only connections that sat in the pool longer than ``idle_seconds``."""
+    pool, dialect = engine.sync_engine.pool, engine.dialect
+
+    def connected(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()  # brand new: nothing to check
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get(_RETURNED_AT)
+        if returned is not None and time.monotonic() - returned <= idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                # As SQLAlchemy's own pre-ping: the pool drops this connection and every one
+                # older than it, and retries with a new one.
+                raise exc.InvalidatePoolError(str(error)) from error
+            raise
+
+    event.listen(pool, "connect", connected)
+    event.listen(pool, "checkin", checked_in)
+    event.listen(pool, "checkout", checked_out)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -66,7 +66,8 @@ def problem_bytes(status: int, code: str, title: str, detail: str, *, instance: 
 def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
     status = STATUS_BY_KIND.get(exc.kind, 400)
     headers = None
-    if exc.kind == "rate_limited" and "retry_after" in exc.details:
+    # 429s, and 503s that know when to come back (e.g. the sign-in queue is full).
+    if exc.kind in ("rate_limited", "unavailable") and "retry_after" in exc.details:
         headers = {"Retry-After": str(max(int(exc.details["retry_after"]), 1))}
     return problem(
         status, exc.code, _title(status), exc.message, request=request, headers=headers, details=exc.details or None

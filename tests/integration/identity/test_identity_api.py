@@ -7,6 +7,7 @@ import datetime as dt
 import statistics
 import time
 import uuid
+from typing import Any
 
 import pyotp
 import pytest
@@ -339,3 +340,60 @@ async def test_a_suspension_that_has_run_out_ends_at_the_next_sign_in(identity: 
     tokens = await identity.login("paused@example.com")
     me = await identity.client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert me.json()["status"] == "active"
+
+
+async def test_a_login_refused_at_the_hashers_gate_touches_neither_database_nor_cache(
+    identity: Identity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import event
+
+    await identity.register("gate@example.com")
+    hasher = identity.container.identity.hasher()
+    monkeypatch.setattr(hasher, "max_wait_seconds", 0.0)  # nobody may queue
+    gate = hasher._gate()
+    taken = 0
+    while gate._free:  # every hashing slot taken (computing, or queued right behind)
+        assert await gate.enter(0.0, 0.0)
+        taken += 1
+    statements: list[str] = []
+    cache_calls: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    cache = identity.container.infrastructure.cache()
+    for name in ("get", "set", "incr", "delete", "ttl", "add"):
+        original = getattr(cache, name)
+
+        def spy(*args: object, __name: str = name, __original: Any = original, **kwargs: object) -> Any:
+            cache_calls.append(__name)
+            return __original(*args, **kwargs)
+
+        monkeypatch.setattr(cache, name, spy)
+    engine = identity.container.infrastructure.engine()
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        for email in ("gate@example.com", "nobody-here@example.com"):
+            response = await identity.client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+            assert response.status_code == 503 and response.json()["code"] == "auth.busy", response.text
+            assert response.headers["retry-after"] == "1"
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert statements == [] and cache_calls == []
+    for _ in range(taken):
+        gate.leave()
+    monkeypatch.undo()
+    assert (await identity.login("gate@example.com"))["access_token"]
+
+
+async def test_every_login_attempt_is_audited(identity: Identity) -> None:
+    await identity.register("audited@example.com")
+    await identity.login("audited@example.com")
+    wrong = await identity.client.post(
+        "/api/v1/auth/login", json={"email": "audited@example.com", "password": "not the password!"}
+    )
+    assert wrong.status_code == 401
+    entries = await identity.container.identity.audit_log().search(_query("auth.login"), before=None, limit=10)
+    user_id = await identity.user_id("audited@example.com")
+    assert [(e.outcome, e.subject_id) for e in entries] == [("failure", user_id), ("success", user_id)]
+    assert all(e.ip and e.user_agent for e in entries)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -477,3 +478,61 @@ def test_codes_match_the_current_and_adjacent_steps_only() -> None:
     for malformed in ("", "12345", "1234567", "abcdef", "\uff11\uff12\uff13\uff14\uff15\uff16"):  # fullwidth
         assert totp.matching_step(secret, malformed, now=NOW) is None
     assert PyotpTotp(valid_window=0).matching_step(secret, code(-1), now=NOW) in (None, step)
+
+
+async def test_admission_up_front_refuses_fast_and_counts_who_was_admitted() -> None:
+    hasher = Argon2Hasher(OWASP_MIN_MEMORY_KIB, OWASP_MIN_ITERATIONS, 1, concurrency=1, max_wait_seconds=0.5)
+    gate = hasher._gate()
+    with hasher.admitted():  # idle: admitted, holding a place until its hash starts
+        assert gate.reserved == 1
+        assert await hasher.verify(await hasher.hash("correct horse battery"), "correct horse battery")
+        assert gate.reserved == 0  # the first hash used the place
+    with hasher.admitted():
+        pass  # no hash asked for (say, a throttled sign-in): the place is given back
+    assert gate.reserved == 0
+    with pytest.raises(RuntimeError), hasher.admitted():
+        raise RuntimeError("the block failed")
+    assert gate.reserved == 0
+
+    taken = 0
+    while gate._free:  # the thread is busy and a hash is queued behind it
+        assert await gate.enter(0.5, 0.0)
+        taken += 1
+    assert taken == 2
+    hasher._seconds_per_hash = 0.1  # a turn of 0.1 s: room for a few more within 0.5 s
+    admitted, refused = 0, None
+    with contextlib.ExitStack() as stack:
+        for _ in range(10):
+            try:
+                stack.enter_context(hasher.admitted())
+            except Unavailable as exc:
+                refused = exc
+                break
+            admitted += 1
+        # Those admitted before count as ahead of the next: the queue's length is bounded even
+        # though none of them has reached the gate yet.
+        assert 1 <= admitted < 5 and gate.reserved == admitted
+    assert refused is not None and (refused.code, refused.details["retry_after"]) == ("auth.busy", 1)
+    assert gate.reserved == 0
+    for _ in range(taken):
+        gate.leave()
+    with hasher.admitted():  # free again
+        pass
+
+
+async def test_each_hashing_thread_has_the_next_hash_queued_behind_the_current_one() -> None:
+    hasher = Argon2Hasher(OWASP_MIN_MEMORY_KIB, OWASP_MIN_ITERATIONS, 1, concurrency=1, max_wait_seconds=5)
+    stored = await hasher.hash("correct horse battery staple")
+    submitted: list[float] = []
+    original = hasher._executor.submit
+
+    def submit(*args: Any, **kwargs: Any) -> Any:
+        submitted.append(time.perf_counter())
+        return original(*args, **kwargs)
+
+    hasher._executor.submit = submit  # type: ignore[method-assign]
+    started = time.perf_counter()
+    await asyncio.gather(*(hasher.verify(stored, "correct horse battery staple") for _ in range(4)))
+    elapsed = time.perf_counter() - started
+    # Two are handed to the single thread at once; the others as soon as a slot frees.
+    assert len(submitted) == 4 and submitted[1] - started < 0.01 < submitted[2] - started < elapsed

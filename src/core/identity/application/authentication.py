@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Callable
+from typing import Protocol
 
 from core.identity.application.auditing import Auditor
 from core.identity.application.context import Principal, RequestContext
@@ -96,6 +97,15 @@ class _Issuer:
         return Tokens(access, rotation.refresh_token, self.tokens.lifetime_seconds)
 
 
+class Admission(Protocol):
+    """Admission control of the password hasher (adapters.identity.argon2.Argon2Hasher)."""
+
+    def admitted(self) -> contextlib.AbstractContextManager[None]:
+        """Raise Unavailable at once when a hash asked for now would be refused; otherwise keep
+        the caller's place in the hasher's queue until its hash starts or the block ends."""
+        ...
+
+
 class Login:
     def __init__(
         self,
@@ -106,25 +116,17 @@ class Login:
         cache: Cache,
         clock: Clock,
         auditor: Auditor,
+        admission: Admission | None = None,
     ) -> None:
         self._uow, self._hasher, self._throttle, self._issuer = uow, hasher, throttle, issuer
         self._cache, self._clock, self._auditor = cache, clock, auditor
+        self._admission = admission
 
     async def __call__(self, email: str, password: str, ctx: RequestContext) -> Tokens | SecondFactorRequired:
-        try:
-            address = normalize_email(email)
-        except InvalidInput:
-            address = email.strip().lower()[:254]
-        await self._throttle.check(address, ctx.ip)
-        async with self._uow() as uow:
-            user = await uow.users.get_by_email(address)
-        # The connection is back in the pool before the slow part: under load, requests wait
-        # at the hasher's admission gate (which refuses fast), never silently on the pool.
-        if user is None or user.password_hash is None or user.deleted_at is not None:
-            await self._hasher.burn()  # same cost as a real verify: no account oracle
-            ok = False
-        else:
-            ok = await self._hasher.verify(user.password_hash, normalize(password))
+        # Overload is refused before any cache or database work: a refusal stays cheap, and the
+        # same for every address (it happens before we know whether the account exists).
+        with self._admission.admitted() if self._admission is not None else contextlib.nullcontext():
+            user, address, ok = await self._check_password(email, password, ctx)
         if not ok or user is None:
             await self._throttle.failed(address, ctx.ip)
             await self._auditor.record(
@@ -147,6 +149,21 @@ class Login:
         tokens = await self._issuer.sign_in(user, ctx, second_factor=False)
         await self._auditor.record("auth.login", ctx, subject_id=user.id)
         return tokens
+
+    async def _check_password(self, email: str, password: str, ctx: RequestContext) -> tuple[User | None, str, bool]:
+        try:
+            address = normalize_email(email)
+        except InvalidInput:
+            address = email.strip().lower()[:254]
+        await self._throttle.check(address, ctx.ip)
+        async with self._uow() as uow:
+            user = await uow.users.get_by_email(address)
+        # The connection is back in the pool before the slow part: under load, requests wait
+        # at the hasher's admission gate (which refuses fast), never silently on the pool.
+        if user is None or user.password_hash is None or user.deleted_at is not None:
+            await self._hasher.burn()  # same cost as a real verify: no account oracle
+            return user, address, False
+        return user, address, await self._hasher.verify(user.password_hash, normalize(password))
 
     async def _refresh_account(self, user_id: uuid.UUID, password: str, now: dt.datetime) -> None:
         """Persist what sign-in changes: a lapsed suspension ends, an old hash is upgraded."""
