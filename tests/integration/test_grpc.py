@@ -182,3 +182,39 @@ async def test_health_reports_not_serving_while_draining(app: ApplicationContain
         stopping = asyncio.create_task(server.stop(grace=1))
         assert (await watch.read()).status == health_pb2.HealthCheckResponse.NOT_SERVING
         await stopping
+
+
+async def test_list_get_and_search_published_courses(app: ApplicationContainer) -> None:
+    from core.catalog.application.course_search import IndexCourseCommand
+    from core.shared.money import Money
+    from tests.integration.courses.seed import published_course
+
+    cheap = await published_course(app, "Python Basics", price=Money(900, "USD"))
+    dear = await published_course(app, "Advanced Rust", price=Money(9900, "EUR"), difficulty="advanced")
+    for course in (cheap, dear):
+        await app.catalog.index_course()(IndexCourseCommand(course.id))
+
+    async with _serving(app) as channel:
+        stub = catalog_pb2_grpc.CatalogServiceStub(channel)
+        listing = await stub.ListCourses(catalog_pb2.ListCoursesRequest(sort="price_asc"))
+        assert [c.slug for c in listing.courses] == [cheap.slug, dear.slug]
+        assert listing.courses[0].price == catalog_pb2.Price(amount_minor=900, currency="USD")
+        filtered = await stub.ListCourses(catalog_pb2.ListCoursesRequest(difficulty="advanced", limit=1))
+        assert [c.title for c in filtered.courses] == ["Advanced Rust"] and filtered.next_cursor == ""
+
+        page = await stub.GetCourse(catalog_pb2.GetCourseRequest(id_or_slug=cheap.slug))
+        assert page.card.id == str(cheap.id)
+        assert [lesson.title for lesson in page.syllabus[0].lessons] == ["Welcome"]
+        assert await stub.GetCourse(catalog_pb2.GetCourseRequest(id_or_slug=str(dear.id))) is not None
+
+        found = await stub.Search(catalog_pb2.SearchRequest(query="pyhton"))
+        assert [h.course_id for h in found.hits] == [str(cheap.id)]
+        assert "difficulty" in {f.field for f in found.facets}
+
+        with pytest.raises(grpc.aio.AioRpcError) as missing:
+            await stub.GetCourse(catalog_pb2.GetCourseRequest(id_or_slug="no-such-course"))
+        assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+        assert _error_code(missing.value) == "course.not_found"
+        with pytest.raises(grpc.aio.AioRpcError) as bad:
+            await stub.ListCourses(catalog_pb2.ListCoursesRequest(sort="random"))
+        assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT

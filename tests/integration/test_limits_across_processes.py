@@ -22,7 +22,7 @@ def test_two_api_processes_sharing_redis_enforce_one_limit(
         lyceum_process(["serve", "--port", str(ports[1]), "--grpc-port", "0"], env, tmp_path / "b.log"),
     ):
         for port in ports:
-            wait_until(lambda p=port: http_ok(f"http://127.0.0.1:{p}/health"), 10, f"server on {port}")
+            wait_until(lambda p=port: http_ok(f"http://127.0.0.1:{p}/health"), 20, f"server on {port}")
         statuses = [
             httpx.get(f"http://127.0.0.1:{ports[i % 2]}/api/v1/categories", timeout=5).status_code for i in range(60)
         ]
@@ -36,7 +36,7 @@ def test_an_ip_rule_added_from_the_cli_reaches_a_running_server(tmp_path: Path) 
     port = free_port()
     url = f"http://127.0.0.1:{port}/api/v1/categories"
     with lyceum_process(["serve", "--port", str(port), "--grpc-port", "0"], env, tmp_path / "serve.log"):
-        wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/health"), 10, "/health")
+        wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/health"), 20, "/health")
         assert httpx.get(url).status_code == 200
         denied = run_cli(["ips", "deny", "127.0.0.1", "--note", "drill", "--for", "600"], env)
         assert denied.returncode == 0, denied.stderr

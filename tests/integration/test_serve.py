@@ -23,7 +23,9 @@ from tests.integration.conftest import BUCKET, SeaweedFS
 from tests.integration.workers.test_redis_worker import _scalar
 from tests.processes import free_port, http_ok, lyceum_env, lyceum_process, run_cli, wait_until
 
-READY_WITHIN_SECONDS = 10
+# Generous: a cold start is ~4 s on this 2-core box, but several processes starting at once
+# while other suites run can take twice that; a hung start still fails.
+READY_WITHIN_SECONDS = 20
 
 
 def _grpc_names(port: int) -> list[str]:

@@ -16,6 +16,7 @@ from adapters.cache.memory import MemoryCache
 from adapters.cache.redis import RedisCache, make_redis_client
 from adapters.clock import SystemClock
 from adapters.health import AdapterCheck, DatabaseCheck, InProcessCheck, RedisCheck
+from adapters.html.nh3_sanitizer import Nh3Sanitizer
 from adapters.http_client import OutboundHttpClient
 from adapters.identity.argon2 import Argon2Hasher
 from adapters.identity.blocklist import CommonPasswords
@@ -24,10 +25,9 @@ from adapters.identity.oauth import make_oauth_providers
 from adapters.identity.totp import PyotpTotp
 from adapters.mail.jinja import JinjaTemplateRenderer
 from adapters.mail.maildir import MaildirMailer
-from adapters.mail.sendgrid import SendGridMailer
-from adapters.mail.ses import SesMailer
 from adapters.mail.smtp import SmtpMailer
 from adapters.persistence.audit_log import SqlAuditLog
+from adapters.persistence.catalog_reader import SqlCatalogReader
 from adapters.persistence.engine import make_engine, make_session_factory
 from adapters.persistence.inbox import SqlTaskInbox
 from adapters.persistence.outbox import CommitSignal, OutboxRelay
@@ -35,12 +35,20 @@ from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.ratelimit.memory import MemoryRateLimiter
 from adapters.ratelimit.redis import RedisRateLimiter
 from adapters.search.embedded import EmbeddedSearchIndex
-from adapters.search.typesense import TypesenseSearchIndex
 from adapters.storage.local_fs import LocalObjectStorage
-from adapters.storage.s3 import S3ObjectStorage
 from adapters.tasks.brokers import make_broker
 from adapters.tasks.dispatch import BrokerDispatch
-from core.catalog.application import categories
+from core.catalog.application import (
+    authoring,
+    catalog_queries,
+    categories,
+    cloning,
+    course_revisions,
+    course_search,
+    course_transfer,
+    instructors,
+    workflow,
+)
 from core.identity.application import (
     accounts,
     administration,
@@ -102,8 +110,14 @@ def _signing_secret(settings: Settings) -> str:
     return path.read_text().strip()
 
 
+# Optional technologies are imported only when configured: boto3 and the Typesense client
+# add about a second to every process start (CLI commands included) that does not use them.
+
+
 def _object_storage(settings: Settings, signing_secret: str) -> ObjectStorage:
     if settings.s3_bucket:
+        from adapters.storage.s3 import S3ObjectStorage
+
         return S3ObjectStorage(
             bucket=settings.s3_bucket,
             endpoint_url=settings.s3_endpoint_url,
@@ -122,6 +136,8 @@ def _object_storage(settings: Settings, signing_secret: str) -> ObjectStorage:
 
 def _search_index(settings: Settings) -> SearchIndex:
     if settings.typesense_url:
+        from adapters.search.typesense import TypesenseSearchIndex
+
         return TypesenseSearchIndex(
             settings.typesense_url, settings.typesense_api_key or "", timeout_s=settings.http_timeout_seconds
         )
@@ -133,8 +149,12 @@ def _mailer(settings: Settings, http: OutboundHttpClient) -> Mailer:
     if backend == "smtp" and settings.smtp_url:
         return SmtpMailer(settings.smtp_url, timeout=settings.http_timeout_seconds)
     if backend == "sendgrid" and settings.sendgrid_api_key:
+        from adapters.mail.sendgrid import SendGridMailer
+
         return SendGridMailer(settings.sendgrid_api_key, http, base_url=settings.sendgrid_base_url)
     if backend == "ses":
+        from adapters.mail.ses import SesMailer
+
         return SesMailer(
             region=settings.ses_region,
             endpoint_url=settings.ses_endpoint_url,
@@ -222,6 +242,49 @@ class CatalogContainer(containers.DeclarativeContainer):
     get_category = providers.Singleton(categories.GetCategory, get_category_tree)
     refresh_category_tree = providers.Singleton(categories.RefreshCategoryTree, uow_factory, category_tree_cache)
 
+    # Courses: authoring, review workflow, revisions, instructors, transfer.
+    session_factory = providers.Dependency()
+    auditor = providers.Dependency()
+    storage = providers.Dependency()
+    sanitizer = providers.Singleton(Nh3Sanitizer)
+    catalog_cache = providers.Singleton(catalog_queries.CatalogCache, cache)
+    catalog_reader = providers.Singleton(SqlCatalogReader, session_factory)
+    create_course = providers.Singleton(authoring.CreateCourse, uow_factory, clock, sanitizer)
+    get_course_for_editing = providers.Singleton(authoring.GetCourseForEditing, uow_factory)
+    edit_course = providers.Singleton(authoring.EditCourse, uow_factory, clock, sanitizer)
+    submit_course = providers.Singleton(workflow.SubmitCourse, uow_factory, clock, auditor)
+    approve_course = providers.Singleton(workflow.ApproveCourse, uow_factory, clock, auditor, catalog_cache)
+    reject_course = providers.Singleton(workflow.RejectCourse, uow_factory, clock, auditor)
+    archive_course = providers.Singleton(workflow.ArchiveCourse, uow_factory, clock, auditor, catalog_cache)
+    unarchive_course = providers.Singleton(workflow.UnarchiveCourse, uow_factory, clock, auditor)
+    list_revisions = providers.Singleton(course_revisions.ListRevisions, uow_factory)
+    diff_revisions = providers.Singleton(course_revisions.DiffRevisions, uow_factory)
+    roll_back_course = providers.Singleton(course_revisions.RollBackCourse, uow_factory, clock, auditor)
+    clone_course = providers.Singleton(cloning.CloneCourse, uow_factory, clock)
+    my_courses = providers.Singleton(instructors.MyCourses, uow_factory)
+    invite_co_instructor = providers.Singleton(instructors.InviteCoInstructor, uow_factory, clock, auditor)
+    accept_invitation = providers.Singleton(instructors.AcceptInvitation, uow_factory, clock, auditor, catalog_cache)
+    remove_co_instructor = providers.Singleton(
+        instructors.RemoveCoInstructor, uow_factory, clock, auditor, catalog_cache
+    )
+    export_course = providers.Singleton(course_transfer.ExportCourse, uow_factory, clock)
+    import_course = providers.Singleton(course_transfer.ImportCourse, uow_factory, clock, sanitizer)
+    import_course_zip = providers.Singleton(course_transfer.ImportCourseZip, uow_factory, clock, sanitizer, storage)
+
+    # The public catalog.
+    list_catalog = providers.Singleton(catalog_queries.ListCatalog, catalog_reader, get_category_tree, catalog_cache)
+    get_catalog_course = providers.Singleton(catalog_queries.GetCatalogCourse, catalog_reader, cache, catalog_cache)
+    popular_courses = providers.Singleton(catalog_queries.PopularCourses, catalog_reader, cache)
+    flush_views = providers.Singleton(catalog_queries.FlushViews, uow_factory, cache)
+    invalidate_catalog = providers.Singleton(catalog_queries.InvalidateCatalog, catalog_cache)
+
+    # Course and content search (indexed by the worker from outbox events).
+    search_index = providers.Dependency()
+    index_course = providers.Singleton(course_search.IndexCourse, catalog_reader, uow_factory, search_index)
+    reindex_courses = providers.Singleton(course_search.ReindexCourses, catalog_reader, uow_factory, search_index)
+    search_courses = providers.Singleton(course_search.SearchCourses, search_index)
+    search_content = providers.Singleton(course_search.SearchContent, search_index)
+
 
 class SecurityContainer(containers.DeclarativeContainer):
     uow_factory = providers.Dependency()
@@ -307,7 +370,9 @@ class IdentityContainer(containers.DeclarativeContainer):
     resend_verification = providers.Singleton(accounts.ResendVerification, uow_factory, cache)
     issue_email_link = providers.Singleton(accounts.IssueEmailLink, one_time_tokens)
     get_user = providers.Singleton(accounts.GetUser, uow_factory)
-    login = providers.Singleton(authentication.Login, uow_factory, hasher, throttle, issuer, cache, clock, auditor)
+    login = providers.Singleton(
+        authentication.Login, uow_factory, hasher, throttle, issuer, cache, clock, auditor, admission=hasher
+    )
     verify_second_factor = providers.Singleton(
         authentication.VerifySecondFactor,
         uow_factory,
@@ -356,13 +421,6 @@ class ApplicationContainer(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
     infrastructure = providers.Container(InfrastructureContainer, settings=settings)
-    catalog = providers.Container(
-        CatalogContainer,
-        uow_factory=infrastructure.uow.provider,
-        clock=infrastructure.clock,
-        cache=infrastructure.cache,
-        settings=settings,
-    )
     security = providers.Container(
         SecurityContainer, uow_factory=infrastructure.uow.provider, clock=infrastructure.clock
     )
@@ -376,6 +434,17 @@ class ApplicationContainer(containers.DeclarativeContainer):
         http_client=infrastructure.http_client,
         storage=infrastructure.object_storage,
         settings=settings,
+    )
+    catalog = providers.Container(
+        CatalogContainer,
+        uow_factory=infrastructure.uow.provider,
+        clock=infrastructure.clock,
+        cache=infrastructure.cache,
+        settings=settings,
+        session_factory=infrastructure.session_factory,
+        auditor=identity.auditor,
+        storage=infrastructure.object_storage,
+        search_index=infrastructure.search_index,
     )
     messaging = providers.Container(
         MessagingContainer,

@@ -166,7 +166,7 @@ def import_users(path: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
     async def act(container: ApplicationContainer) -> dict[str, int]:
         counts = {"created": 0, "exists": 0, "error": 0}
         importer = container.identity.import_users()
-        with _progress() as progress:
+        with progress_bar() as progress:
             task = progress.add_task("importing", total=len(rows))
             for line, row in enumerate(rows, start=2):
                 clean = {k.strip().lower(): (v or "").strip() for k, v in row.items() if k}
@@ -199,7 +199,7 @@ def export(
             writer.writeheader()
             async with container.infrastructure.uow() as uow:
                 total = await uow.users.count()
-            with _progress(enabled=out is not sys.stdout) as progress:
+            with progress_bar(enabled=out is not sys.stdout) as progress:
                 task = progress.add_task("exporting", total=total)
                 cursor = None
                 while True:
@@ -220,7 +220,7 @@ def export(
         typer.echo(f"wrote {written} users to {path}")
 
 
-def _progress(*, enabled: bool = True) -> Progress:
+def progress_bar(*, enabled: bool = True) -> Progress:
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),

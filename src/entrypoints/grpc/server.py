@@ -36,7 +36,13 @@ async def start_grpc_server(container: ApplicationContainer, host: str, port: in
     """Build, bind and start the server; the caller stops it with ``await server.stop(grace)``."""
     server = grpc.aio.server(interceptors=[DomainErrorInterceptor()], options=_OPTIONS)
 
-    servicer = catalog.CatalogServicer(container.catalog.get_category_tree(), container.catalog.get_category())
+    servicer = catalog.CatalogServicer(
+        container.catalog.get_category_tree(),
+        container.catalog.get_category(),
+        container.catalog.list_catalog(),
+        container.catalog.get_catalog_course(),
+        container.catalog.search_courses(),
+    )
     catalog_pb2_grpc.add_CatalogServiceServicer_to_server(servicer, server)
     auth_pb2_grpc.add_AuthServiceServicer_to_server(_auth_servicer(container), server)
 

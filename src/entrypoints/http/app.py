@@ -21,10 +21,13 @@ from entrypoints.http.request_context import RequestContextMiddleware
 from entrypoints.http.routes.admin_ip_rules import IpRuleController
 from entrypoints.http.routes.admin_users import AdminUserController, AuditController
 from entrypoints.http.routes.auth import auth_router
+from entrypoints.http.routes.catalog import CatalogController
 from entrypoints.http.routes.categories import CategoryController
+from entrypoints.http.routes.courses import CourseController
 from entrypoints.http.routes.health import health, ready
 from entrypoints.http.routes.oauth import oauth_routes
 from entrypoints.http.routes.objects import object_routes
+from entrypoints.http.routes.search import SearchController
 from entrypoints.http.routes.users import UserController
 from ports.shared.rate_limit import RateLimit
 
@@ -59,6 +62,9 @@ def create_app(container: ApplicationContainer, *, owns_container: bool = False)
             AdminUserController,
             AuditController,
             CategoryController,
+            CourseController,
+            CatalogController,
+            SearchController,
             IpRuleController,
             *object_routes(),
             assets_router(),

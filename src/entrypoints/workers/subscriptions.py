@@ -7,6 +7,8 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from core.catalog.application.course_search import IndexCourseCommand
+from core.catalog.domain.course_events import CourseArchived, CoursePublished
 from core.catalog.domain.events import CATEGORY_TREE_CHANGED
 from core.identity.domain.events import AccountEmailRequested
 from core.messaging.application.mail import SendRequestedEmailCommand
@@ -26,6 +28,16 @@ class Subscription:
 
 async def _refresh_category_tree(container: ApplicationContainer, _payload: Mapping[str, Any]) -> object:
     return await container.catalog.refresh_category_tree()()
+
+
+async def _index_course(container: ApplicationContainer, payload: Mapping[str, Any]) -> object:
+    # Reads the catalog as it is now, so a late or repeated event still converges.
+    return await container.catalog.index_course()(IndexCourseCommand(uuid.UUID(str(payload["course_id"]))))
+
+
+async def _invalidate_catalog(container: ApplicationContainer, _payload: Mapping[str, Any]) -> object:
+    # The use case already did this after its commit; this covers a cache that was down then.
+    return await container.catalog.invalidate_catalog()()
 
 
 async def _send_email(container: ApplicationContainer, payload: Mapping[str, Any]) -> object:
@@ -65,6 +77,10 @@ async def _send_account_email(container: ApplicationContainer, payload: Mapping[
 
 SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("catalog.refresh_category_tree", CATEGORY_TREE_CHANGED, _refresh_category_tree),
+    Subscription("catalog.index_course", (CoursePublished.event_type, CourseArchived.event_type), _index_course),
+    Subscription(
+        "catalog.invalidate_catalog", (CoursePublished.event_type, CourseArchived.event_type), _invalidate_catalog
+    ),
     # The email queue: every email leaves through the outbox and this handler, once.
     Subscription("messaging.send_email", (EmailRequested.event_type,), _send_email),
     Subscription("identity.send_account_email", (AccountEmailRequested.event_type,), _send_account_email),

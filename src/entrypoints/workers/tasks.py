@@ -13,6 +13,9 @@ from ports.shared.tasks import EVENT_DISPATCH_TASK, PURGE_OUTBOX_TASK
 # Dispatched outbox rows are kept a week for inspection, then purged every hour.
 OUTBOX_RETENTION_SECONDS = 7 * 24 * 3600
 PURGE_OUTBOX_CRON = "17 * * * *"
+# Catalog view counts move from the cache to the database every minute.
+FLUSH_VIEWS_TASK = "catalog.flush_views"
+FLUSH_VIEWS_CRON = "* * * * *"
 
 
 def register_tasks(broker: AsyncBroker, container: ApplicationContainer) -> None:
@@ -30,7 +33,13 @@ def register_tasks(broker: AsyncBroker, container: ApplicationContainer) -> None
     async def purge_outbox() -> int:
         return await container.infrastructure.outbox_relay().purge_dispatched(OUTBOX_RETENTION_SECONDS)
 
+    async def flush_views() -> int:
+        return await container.catalog.flush_views()()
+
     broker.register_task(dispatch_event, task_name=EVENT_DISPATCH_TASK)
+    broker.register_task(
+        flush_views, task_name=FLUSH_VIEWS_TASK, schedule=[{"cron": FLUSH_VIEWS_CRON, "schedule_id": "flush-views"}]
+    )
     broker.register_task(
         purge_outbox, task_name=PURGE_OUTBOX_TASK, schedule=[{"cron": PURGE_OUTBOX_CRON, "schedule_id": "purge-outbox"}]
     )

@@ -24,21 +24,51 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1flyceum/catalog/v1/catalog.proto\x12\x11lyceum.catalog.v1\"\x87\x01\n\x08\x43\x61tegory\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04slug\x18\x03 \x01(\t\x12\x16\n\tparent_id\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\r\n\x05\x64\x65pth\x18\x05 \x01(\x05\x12\x10\n\x08position\x18\x06 \x01(\x05\x12\x0c\n\x04path\x18\x07 \x03(\tB\x0c\n\n_parent_id\"\x17\n\x15ListCategoriesRequest\"I\n\x16ListCategoriesResponse\x12/\n\ncategories\x18\x01 \x03(\x0b\x32\x1b.lyceum.catalog.v1.Category\" \n\x12GetCategoryRequest\x12\n\n\x02id\x18\x01 \x01(\t2\xca\x01\n\x0e\x43\x61talogService\x12\x65\n\x0eListCategories\x12(.lyceum.catalog.v1.ListCategoriesRequest\x1a).lyceum.catalog.v1.ListCategoriesResponse\x12Q\n\x0bGetCategory\x12%.lyceum.catalog.v1.GetCategoryRequest\x1a\x1b.lyceum.catalog.v1.Categoryb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1flyceum/catalog/v1/catalog.proto\x12\x11lyceum.catalog.v1\"/\n\x05Price\x12\x14\n\x0c\x61mount_minor\x18\x01 \x01(\x03\x12\x10\n\x08\x63urrency\x18\x02 \x01(\t\"\xf3\x02\n\nCourseCard\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04slug\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x10\n\x08subtitle\x18\x04 \x01(\t\x12\x10\n\x08language\x18\x05 \x01(\t\x12\x12\n\ndifficulty\x18\x06 \x01(\t\x12\x18\n\x10\x64uration_minutes\x18\x07 \x01(\x05\x12\'\n\x05price\x18\x08 \x01(\x0b\x32\x18.lyceum.catalog.v1.Price\x12\x18\n\x0b\x63\x61tegory_id\x18\t \x01(\tH\x00\x88\x01\x01\x12\x0c\n\x04tags\x18\n \x03(\t\x12\x16\n\tcover_key\x18\x0b \x01(\tH\x01\x88\x01\x01\x12\x16\n\x0einstructor_ids\x18\x0c \x03(\t\x12\x14\n\x0clesson_count\x18\r \x01(\x05\x12\x14\n\x0cpublished_at\x18\x0e \x01(\t\x12\r\n\x05views\x18\x0f \x01(\x03\x12\x10\n\x08revision\x18\x10 \x01(\x05\x42\x0e\n\x0c_category_idB\x0c\n\n_cover_key\"u\n\x0eSyllabusLesson\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x14\n\x0c\x66ree_preview\x18\x04 \x01(\x08\x12\x16\n\tdrip_days\x18\x05 \x01(\x05H\x00\x88\x01\x01\x42\x0c\n\n_drip_days\"`\n\x0fSyllabusSection\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x32\n\x07lessons\x18\x03 \x03(\x0b\x32!.lyceum.catalog.v1.SyllabusLesson\"\xd6\x02\n\x06\x43ourse\x12+\n\x04\x63\x61rd\x18\x01 \x01(\x0b\x32\x1d.lyceum.catalog.v1.CourseCard\x12\x18\n\x10\x64\x65scription_html\x18\x02 \x01(\t\x12\x12\n\nobjectives\x18\x03 \x03(\t\x12\x18\n\x10prerequisite_ids\x18\x04 \x03(\t\x12\x46\n\x0fprice_overrides\x18\x05 \x03(\x0b\x32-.lyceum.catalog.v1.Course.PriceOverridesEntry\x12\x15\n\x08\x63\x61pacity\x18\x06 \x01(\x05H\x00\x88\x01\x01\x12\x34\n\x08syllabus\x18\x07 \x03(\x0b\x32\".lyceum.catalog.v1.SyllabusSection\x1a\x35\n\x13PriceOverridesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x42\x0b\n\t_capacity\"\xc9\x03\n\x12ListCoursesRequest\x12\x18\n\x0b\x63\x61tegory_id\x18\x01 \x01(\tH\x00\x88\x01\x01\x12\x17\n\ndifficulty\x18\x02 \x01(\tH\x01\x88\x01\x01\x12\x15\n\x08language\x18\x03 \x01(\tH\x02\x88\x01\x01\x12\x15\n\x08\x63urrency\x18\x04 \x01(\tH\x03\x88\x01\x01\x12\x16\n\tprice_min\x18\x05 \x01(\x03H\x04\x88\x01\x01\x12\x16\n\tprice_max\x18\x06 \x01(\x03H\x05\x88\x01\x01\x12\x11\n\x04\x66ree\x18\x07 \x01(\x08H\x06\x88\x01\x01\x12\x19\n\x0c\x64uration_min\x18\x08 \x01(\x05H\x07\x88\x01\x01\x12\x19\n\x0c\x64uration_max\x18\t \x01(\x05H\x08\x88\x01\x01\x12\x1a\n\rinstructor_id\x18\n \x01(\tH\t\x88\x01\x01\x12\x0c\n\x04sort\x18\x0b \x01(\t\x12\x0e\n\x06\x63ursor\x18\x0c \x01(\t\x12\r\n\x05limit\x18\r \x01(\x05\x42\x0e\n\x0c_category_idB\r\n\x0b_difficultyB\x0b\n\t_languageB\x0b\n\t_currencyB\x0c\n\n_price_minB\x0c\n\n_price_maxB\x07\n\x05_freeB\x0f\n\r_duration_minB\x0f\n\r_duration_maxB\x10\n\x0e_instructor_id\"Z\n\x13ListCoursesResponse\x12.\n\x07\x63ourses\x18\x01 \x03(\x0b\x32\x1d.lyceum.catalog.v1.CourseCard\x12\x13\n\x0bnext_cursor\x18\x02 \x01(\t\"&\n\x10GetCourseRequest\x12\x12\n\nid_or_slug\x18\x01 \x01(\t\"\x8a\x02\n\rSearchRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\x18\n\x0b\x63\x61tegory_id\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x17\n\ndifficulty\x18\x03 \x01(\tH\x01\x88\x01\x01\x12\x15\n\x08language\x18\x04 \x01(\tH\x02\x88\x01\x01\x12\x17\n\nprice_band\x18\x05 \x01(\tH\x03\x88\x01\x01\x12\x1a\n\rinstructor_id\x18\x06 \x01(\tH\x04\x88\x01\x01\x12\x0c\n\x04page\x18\x07 \x01(\x05\x12\x10\n\x08per_page\x18\x08 \x01(\x05\x42\x0e\n\x0c_category_idB\r\n\x0b_difficultyB\x0b\n\t_languageB\r\n\x0b_price_bandB\x10\n\x0e_instructor_id\"M\n\tSearchHit\x12\x11\n\tcourse_id\x18\x01 \x01(\t\x12\x0c\n\x04slug\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x10\n\x08subtitle\x18\x04 \x01(\t\"*\n\nFacetCount\x12\r\n\x05value\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\"E\n\x05\x46\x61\x63\x65t\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12-\n\x06\x63ounts\x18\x02 \x03(\x0b\x32\x1d.lyceum.catalog.v1.FacetCount\"u\n\x0eSearchResponse\x12*\n\x04hits\x18\x01 \x03(\x0b\x32\x1c.lyceum.catalog.v1.SearchHit\x12\r\n\x05\x66ound\x18\x02 \x01(\x03\x12(\n\x06\x66\x61\x63\x65ts\x18\x03 \x03(\x0b\x32\x18.lyceum.catalog.v1.Facet\"\x87\x01\n\x08\x43\x61tegory\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04slug\x18\x03 \x01(\t\x12\x16\n\tparent_id\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\r\n\x05\x64\x65pth\x18\x05 \x01(\x05\x12\x10\n\x08position\x18\x06 \x01(\x05\x12\x0c\n\x04path\x18\x07 \x03(\tB\x0c\n\n_parent_id\"\x17\n\x15ListCategoriesRequest\"I\n\x16ListCategoriesResponse\x12/\n\ncategories\x18\x01 \x03(\x0b\x32\x1b.lyceum.catalog.v1.Category\" \n\x12GetCategoryRequest\x12\n\n\x02id\x18\x01 \x01(\t2\xc4\x03\n\x0e\x43\x61talogService\x12\x65\n\x0eListCategories\x12(.lyceum.catalog.v1.ListCategoriesRequest\x1a).lyceum.catalog.v1.ListCategoriesResponse\x12Q\n\x0bGetCategory\x12%.lyceum.catalog.v1.GetCategoryRequest\x1a\x1b.lyceum.catalog.v1.Category\x12\\\n\x0bListCourses\x12%.lyceum.catalog.v1.ListCoursesRequest\x1a&.lyceum.catalog.v1.ListCoursesResponse\x12K\n\tGetCourse\x12#.lyceum.catalog.v1.GetCourseRequest\x1a\x19.lyceum.catalog.v1.Course\x12M\n\x06Search\x12 .lyceum.catalog.v1.SearchRequest\x1a!.lyceum.catalog.v1.SearchResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'lyceum.catalog.v1.catalog_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CATEGORY']._serialized_start=55
-  _globals['_CATEGORY']._serialized_end=190
-  _globals['_LISTCATEGORIESREQUEST']._serialized_start=192
-  _globals['_LISTCATEGORIESREQUEST']._serialized_end=215
-  _globals['_LISTCATEGORIESRESPONSE']._serialized_start=217
-  _globals['_LISTCATEGORIESRESPONSE']._serialized_end=290
-  _globals['_GETCATEGORYREQUEST']._serialized_start=292
-  _globals['_GETCATEGORYREQUEST']._serialized_end=324
-  _globals['_CATALOGSERVICE']._serialized_start=327
-  _globals['_CATALOGSERVICE']._serialized_end=529
+  _globals['_COURSE_PRICEOVERRIDESENTRY']._loaded_options = None
+  _globals['_COURSE_PRICEOVERRIDESENTRY']._serialized_options = b'8\001'
+  _globals['_PRICE']._serialized_start=54
+  _globals['_PRICE']._serialized_end=101
+  _globals['_COURSECARD']._serialized_start=104
+  _globals['_COURSECARD']._serialized_end=475
+  _globals['_SYLLABUSLESSON']._serialized_start=477
+  _globals['_SYLLABUSLESSON']._serialized_end=594
+  _globals['_SYLLABUSSECTION']._serialized_start=596
+  _globals['_SYLLABUSSECTION']._serialized_end=692
+  _globals['_COURSE']._serialized_start=695
+  _globals['_COURSE']._serialized_end=1037
+  _globals['_COURSE_PRICEOVERRIDESENTRY']._serialized_start=971
+  _globals['_COURSE_PRICEOVERRIDESENTRY']._serialized_end=1024
+  _globals['_LISTCOURSESREQUEST']._serialized_start=1040
+  _globals['_LISTCOURSESREQUEST']._serialized_end=1497
+  _globals['_LISTCOURSESRESPONSE']._serialized_start=1499
+  _globals['_LISTCOURSESRESPONSE']._serialized_end=1589
+  _globals['_GETCOURSEREQUEST']._serialized_start=1591
+  _globals['_GETCOURSEREQUEST']._serialized_end=1629
+  _globals['_SEARCHREQUEST']._serialized_start=1632
+  _globals['_SEARCHREQUEST']._serialized_end=1898
+  _globals['_SEARCHHIT']._serialized_start=1900
+  _globals['_SEARCHHIT']._serialized_end=1977
+  _globals['_FACETCOUNT']._serialized_start=1979
+  _globals['_FACETCOUNT']._serialized_end=2021
+  _globals['_FACET']._serialized_start=2023
+  _globals['_FACET']._serialized_end=2092
+  _globals['_SEARCHRESPONSE']._serialized_start=2094
+  _globals['_SEARCHRESPONSE']._serialized_end=2211
+  _globals['_CATEGORY']._serialized_start=2214
+  _globals['_CATEGORY']._serialized_end=2349
+  _globals['_LISTCATEGORIESREQUEST']._serialized_start=2351
+  _globals['_LISTCATEGORIESREQUEST']._serialized_end=2374
+  _globals['_LISTCATEGORIESRESPONSE']._serialized_start=2376
+  _globals['_LISTCATEGORIESRESPONSE']._serialized_end=2449
+  _globals['_GETCATEGORYREQUEST']._serialized_start=2451
+  _globals['_GETCATEGORYREQUEST']._serialized_end=2483
+  _globals['_CATALOGSERVICE']._serialized_start=2486
+  _globals['_CATALOGSERVICE']._serialized_end=2938
 # @@protoc_insertion_point(module_scope)

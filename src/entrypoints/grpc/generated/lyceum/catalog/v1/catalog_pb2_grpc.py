@@ -45,6 +45,21 @@ class CatalogServiceStub:
                 request_serializer=lyceum_dot_catalog_dot_v1_dot_catalog__pb2.GetCategoryRequest.SerializeToString,
                 response_deserializer=lyceum_dot_catalog_dot_v1_dot_catalog__pb2.Category.FromString,
                 _registered_method=True)
+        self.ListCourses = channel.unary_unary(
+                '/lyceum.catalog.v1.CatalogService/ListCourses',
+                request_serializer=lyceum_dot_catalog_dot_v1_dot_catalog__pb2.ListCoursesRequest.SerializeToString,
+                response_deserializer=lyceum_dot_catalog_dot_v1_dot_catalog__pb2.ListCoursesResponse.FromString,
+                _registered_method=True)
+        self.GetCourse = channel.unary_unary(
+                '/lyceum.catalog.v1.CatalogService/GetCourse',
+                request_serializer=lyceum_dot_catalog_dot_v1_dot_catalog__pb2.GetCourseRequest.SerializeToString,
+                response_deserializer=lyceum_dot_catalog_dot_v1_dot_catalog__pb2.Course.FromString,
+                _registered_method=True)
+        self.Search = channel.unary_unary(
+                '/lyceum.catalog.v1.CatalogService/Search',
+                request_serializer=lyceum_dot_catalog_dot_v1_dot_catalog__pb2.SearchRequest.SerializeToString,
+                response_deserializer=lyceum_dot_catalog_dot_v1_dot_catalog__pb2.SearchResponse.FromString,
+                _registered_method=True)
 
 
 class CatalogServiceServicer:
@@ -66,6 +81,29 @@ class CatalogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListCourses(self, request, context):
+        """Published courses, filtered and sorted, one page at a time (pass back next_cursor).
+        INVALID_ARGUMENT (`catalog.cursor`, `request.invalid_id`, ...) for bad filters.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetCourse(self, request, context):
+        """One published course with its syllabus (titles only). NOT_FOUND (`course.not_found`) for a
+        draft, an archived course or an unknown id/slug.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Search(self, request, context):
+        """Typo-tolerant course search with facets. UNAVAILABLE when the search engine is down.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CatalogServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -78,6 +116,21 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.GetCategory,
                     request_deserializer=lyceum_dot_catalog_dot_v1_dot_catalog__pb2.GetCategoryRequest.FromString,
                     response_serializer=lyceum_dot_catalog_dot_v1_dot_catalog__pb2.Category.SerializeToString,
+            ),
+            'ListCourses': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCourses,
+                    request_deserializer=lyceum_dot_catalog_dot_v1_dot_catalog__pb2.ListCoursesRequest.FromString,
+                    response_serializer=lyceum_dot_catalog_dot_v1_dot_catalog__pb2.ListCoursesResponse.SerializeToString,
+            ),
+            'GetCourse': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetCourse,
+                    request_deserializer=lyceum_dot_catalog_dot_v1_dot_catalog__pb2.GetCourseRequest.FromString,
+                    response_serializer=lyceum_dot_catalog_dot_v1_dot_catalog__pb2.Course.SerializeToString,
+            ),
+            'Search': grpc.unary_unary_rpc_method_handler(
+                    servicer.Search,
+                    request_deserializer=lyceum_dot_catalog_dot_v1_dot_catalog__pb2.SearchRequest.FromString,
+                    response_serializer=lyceum_dot_catalog_dot_v1_dot_catalog__pb2.SearchResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -135,6 +188,87 @@ class CatalogService:
             '/lyceum.catalog.v1.CatalogService/GetCategory',
             lyceum_dot_catalog_dot_v1_dot_catalog__pb2.GetCategoryRequest.SerializeToString,
             lyceum_dot_catalog_dot_v1_dot_catalog__pb2.Category.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCourses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lyceum.catalog.v1.CatalogService/ListCourses',
+            lyceum_dot_catalog_dot_v1_dot_catalog__pb2.ListCoursesRequest.SerializeToString,
+            lyceum_dot_catalog_dot_v1_dot_catalog__pb2.ListCoursesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetCourse(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lyceum.catalog.v1.CatalogService/GetCourse',
+            lyceum_dot_catalog_dot_v1_dot_catalog__pb2.GetCourseRequest.SerializeToString,
+            lyceum_dot_catalog_dot_v1_dot_catalog__pb2.Course.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Search(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lyceum.catalog.v1.CatalogService/Search',
+            lyceum_dot_catalog_dot_v1_dot_catalog__pb2.SearchRequest.SerializeToString,
+            lyceum_dot_catalog_dot_v1_dot_catalog__pb2.SearchResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,250 @@
+"""The public catalog over HTTP: published courses only, cached as rendered bytes with ETags.
+
+Pages are rendered here (msgspec JSON) and cached by the core's catalog cache under a
+generation that every publish/archive retires, so a warm page costs two cache reads and no
+database work; ``If-None-Match`` gets a 304 without a body.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
+
+from core.catalog.application.catalog_queries import CourseRef
+from core.shared.errors import InvalidInput
+from entrypoints.http.dependencies import container_of
+from ports.catalog.courses import CATALOG_SORTS, CatalogEntry, CatalogPage, CatalogQuery
+
+CACHE_CONTROL = "public, max-age=30, stale-while-revalidate=120"
+_encoder = msgspec.json.Encoder()
+
+
+class Price(msgspec.Struct):
+    amount_minor: int
+    currency: str
+
+
+class CourseCard(msgspec.Struct):
+    id: uuid.UUID
+    slug: str
+    title: str
+    subtitle: str
+    language: str
+    difficulty: str
+    duration_minutes: int
+    price: Price
+    free: bool
+    category_id: uuid.UUID | None
+    tags: list[str]
+    cover_key: str | None
+    instructor_ids: list[uuid.UUID]
+    lesson_count: int
+    published_at: dt.datetime
+    views: int
+
+
+class CatalogList(msgspec.Struct):
+    items: list[CourseCard]
+    next_cursor: str | None
+
+
+class SyllabusLesson(msgspec.Struct):
+    id: uuid.UUID
+    title: str
+    kind: str
+    free_preview: bool
+    drip_days: int | None
+
+
+class SyllabusSection(msgspec.Struct):
+    id: uuid.UUID
+    title: str
+    lessons: list[SyllabusLesson]
+
+
+class CatalogCourse(msgspec.Struct):
+    """A published course's page: the live revision, syllabus as titles only."""
+
+    id: uuid.UUID
+    slug: str
+    revision: int
+    title: str
+    subtitle: str
+    description_html: str
+    language: str
+    difficulty: str
+    duration_minutes: int
+    price: Price
+    free: bool
+    price_overrides: dict[str, int]
+    category_id: uuid.UUID | None
+    tags: list[str]
+    cover_key: str | None
+    owner_id: uuid.UUID
+    instructor_ids: list[uuid.UUID]
+    prerequisite_ids: list[uuid.UUID]
+    objectives: list[str]
+    capacity: int | None
+    lesson_count: int
+    syllabus: list[SyllabusSection]
+    published_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class PopularList(msgspec.Struct):
+    items: list[CourseCard]
+
+
+def card(entry: CatalogEntry) -> CourseCard:
+    return CourseCard(
+        id=entry.course_id,
+        slug=entry.slug,
+        title=entry.title,
+        subtitle=entry.subtitle,
+        language=entry.language,
+        difficulty=entry.difficulty,
+        duration_minutes=entry.duration_minutes,
+        price=Price(entry.price_amount, entry.price_currency),
+        free=entry.price_amount == 0,
+        category_id=entry.category_id,
+        tags=list(entry.tags),
+        cover_key=entry.cover_key,
+        instructor_ids=list(entry.instructor_ids),
+        lesson_count=entry.lesson_count,
+        published_at=entry.published_at,
+        views=entry.views,
+    )
+
+
+def course_page(entry: CatalogEntry) -> CatalogCourse:
+    return CatalogCourse(
+        id=entry.course_id,
+        slug=entry.slug,
+        revision=entry.revision,
+        title=entry.title,
+        subtitle=entry.subtitle,
+        description_html=entry.description_html,
+        language=entry.language,
+        difficulty=entry.difficulty,
+        duration_minutes=entry.duration_minutes,
+        price=Price(entry.price_amount, entry.price_currency),
+        free=entry.price_amount == 0,
+        price_overrides=dict(entry.price_overrides),
+        category_id=entry.category_id,
+        tags=list(entry.tags),
+        cover_key=entry.cover_key,
+        owner_id=entry.owner_id,
+        instructor_ids=list(entry.instructor_ids),
+        prerequisite_ids=list(entry.prerequisite_ids),
+        objectives=list(entry.objectives),
+        capacity=entry.capacity,
+        lesson_count=entry.lesson_count,
+        syllabus=[
+            SyllabusSection(
+                s.id,
+                s.title,
+                [SyllabusLesson(x.id, x.title, x.kind, x.free_preview, x.drip_days) for x in s.lessons],
+            )
+            for s in entry.syllabus
+        ],
+        published_at=entry.published_at,
+        updated_at=entry.updated_at,
+    )
+
+
+def render_page(page: CatalogPage) -> bytes:
+    return _encoder.encode(CatalogList([card(e) for e in page.items], page.next_cursor))
+
+
+def render_course(entry: CatalogEntry) -> bytes:
+    return _encoder.encode(course_page(entry))
+
+
+def _cached(request: Request[Any, Any, Any], body: bytes, etag: str) -> Response[bytes]:
+    quoted = f'"{etag}"'
+    headers = {"ETag": quoted, "Cache-Control": CACHE_CONTROL}
+    if quoted in request.headers.get("if-none-match", ""):
+        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(body, status_code=HTTP_200_OK, media_type="application/json", headers=headers)
+
+
+class CatalogController(Controller):
+    path = "/api/v1/catalog"
+    tags = ["catalog"]
+
+    @get(
+        "/courses",
+        summary="Published courses: filters, sorting and cursor pagination",
+        description=(
+            "`category_id` includes its subcategories. Price bounds are integer minor units in "
+            "`currency`. Sorts: newest (default), popular, price_asc, price_desc, title. "
+            "Pass `next_cursor` back as `cursor` for the next page."
+        ),
+        cache=False,
+        responses={200: ResponseSpec(data_container=CatalogList, description="One page")},
+    )
+    async def list_courses(
+        self,
+        request: Request[Any, Any, Any],
+        category_id: FromQuery[uuid.UUID | None] = None,
+        difficulty: Annotated[str | None, QueryParameter(max_length=20)] = None,
+        language: Annotated[str | None, QueryParameter(max_length=8)] = None,
+        currency: Annotated[str | None, QueryParameter(min_length=3, max_length=3)] = None,
+        price_min: Annotated[int | None, QueryParameter(ge=0)] = None,
+        price_max: Annotated[int | None, QueryParameter(ge=0)] = None,
+        free: FromQuery[bool | None] = None,
+        duration_min: Annotated[int | None, QueryParameter(ge=0)] = None,
+        duration_max: Annotated[int | None, QueryParameter(ge=0)] = None,
+        instructor_id: FromQuery[uuid.UUID | None] = None,
+        sort: Annotated[str, QueryParameter(max_length=20)] = "newest",
+        cursor: Annotated[str | None, QueryParameter(max_length=512)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> Response[bytes]:
+        if sort not in CATALOG_SORTS:
+            raise InvalidInput("catalog.sort", f"sort is one of {', '.join(CATALOG_SORTS)}", {"sort": sort})
+        query = CatalogQuery(
+            category_ids=(category_id,) if category_id else (),
+            difficulty=difficulty,
+            language=language,
+            currency=currency.upper() if currency else None,
+            price_min=price_min,
+            price_max=price_max,
+            free=free,
+            duration_min=duration_min,
+            duration_max=duration_max,
+            instructor_id=instructor_id,
+            sort=sort,  # type: ignore[arg-type]
+            cursor=cursor,
+            limit=limit,
+        )
+        body, etag = await container_of(request).catalog.list_catalog().rendered(query, render_page, fmt="json")
+        return _cached(request, body, etag)
+
+    @get(
+        "/courses/{ref:str}",
+        summary="A published course by id or slug, with its syllabus (titles only)",
+        cache=False,
+        responses={200: ResponseSpec(data_container=CatalogCourse, description="The course")},
+    )
+    async def get_course(self, request: Request[Any, Any, Any], ref: FromPath[str]) -> Response[bytes]:
+        try:
+            course_ref = CourseRef(course_id=uuid.UUID(ref))
+        except ValueError:
+            course_ref = CourseRef(slug=ref[:200])
+        use_case = container_of(request).catalog.get_catalog_course()
+        body, etag = await use_case.rendered(course_ref, render_course, fmt="json")
+        return _cached(request, body, etag)
+
+    @get("/popular", summary="The most viewed published courses", cache=False)
+    async def popular(
+        self, request: Request[Any, Any, Any], limit: Annotated[int, QueryParameter(ge=1, le=50)] = 10
+    ) -> PopularList:
+        entries = await container_of(request).catalog.popular_courses()(limit)
+        return PopularList([card(e) for e in entries])
