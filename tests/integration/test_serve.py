@@ -16,7 +16,7 @@ import redis
 import sqlalchemy as sa
 
 from adapters.persistence import tables
-from entrypoints.cli.demo import DEMO_CATEGORIES
+from entrypoints.cli.demo import DEMO_CATEGORIES, DEMO_COURSES
 from entrypoints.grpc.generated.lyceum.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from tests.conftest import REDIS_URL, _truncate_postgres
 from tests.integration.conftest import BUCKET, SeaweedFS
@@ -75,6 +75,18 @@ def test_embedded_serve_with_demo_is_ready_fast_and_shows_cli_changes(tmp_path: 
 
         names = _http_names(http_port)
         assert set(DEMO_CATEGORIES) <= set(names)
+
+        catalog = httpx.get(f"http://127.0.0.1:{http_port}/api/v1/catalog/courses", timeout=5).json()
+        assert len(catalog["items"]) == sum(1 for course in DEMO_COURSES if course[-1])
+        # Published demo courses reach search through the in-process worker.
+        wait_until(
+            lambda: bool(
+                httpx.get(f"http://127.0.0.1:{http_port}/api/v1/search/courses?q=kubernets", timeout=5).json()["hits"]
+            ),
+            10,
+            "demo courses in search",
+            interval=0.2,
+        )
         assert names == _grpc_names(grpc_port)
 
         added = run_cli(["categories", "add", "Quantum Computing"], env)
