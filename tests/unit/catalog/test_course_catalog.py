@@ -29,6 +29,7 @@ from core.catalog.application.catalog_queries import (
 )
 from core.catalog.application.workflow import ApproveCourse, CourseCommand, SubmitCourse
 from core.catalog.domain.catalog_entry import catalog_entry, price_band
+from core.catalog.domain.category import Category
 from core.catalog.domain.course import Course
 from core.catalog.domain.tree import CategoryView
 from core.identity.application.context import Principal
@@ -158,6 +159,9 @@ def test_descendants_include_the_whole_subtree_only() -> None:
 async def test_listing_expands_categories_and_clamps_the_limit(
     world: CourseWorld, teacher: Principal, admin: Principal
 ) -> None:
+    now = world.clock.now()
+    for view in TREE:  # courses can only be filed under categories that exist
+        world.uow.categories.rows[view.id] = Category(view.id, view.name, view.slug, view.parent_id, 0, now, now)
     css = await publish(world, teacher, admin, "CSS grid", category=GRANDCHILD)
     await publish(world, teacher, admin, "Watercolour", category=OTHER)
     listing = ListCatalog(world.reader, category_tree, world.catalog_cache)

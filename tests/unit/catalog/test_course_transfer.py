@@ -219,3 +219,18 @@ async def _load(world: CourseWorld, course_id: uuid.UUID) -> Course:
         course = await uow.courses.get(course_id)
     assert course is not None
     return course
+
+
+async def test_a_course_can_only_be_filed_under_an_existing_category(world: CourseWorld) -> None:
+    from core.catalog.application.authoring import UpdateDetails
+
+    with pytest.raises(InvalidInput) as error:
+        await CreateCourse(world.uow, world.clock, world.sanitizer)(
+            INSTRUCTOR, CreateCourseCommand("Lost", category_id=uuid.uuid4())
+        )
+    assert error.value.code == "course.category_unknown"
+    course = await _course(world)
+    with pytest.raises(InvalidInput):
+        await EditCourse(world.uow, world.clock, world.sanitizer)(
+            INSTRUCTOR, UpdateDetails(course.id, category_id=uuid.uuid4())
+        )

@@ -17,7 +17,7 @@ from core.catalog.domain import quizzes
 from core.catalog.domain.course import Course
 from core.identity.application.context import Principal
 from core.identity.domain.roles import Permission, Role
-from core.shared.errors import Conflict, NotFound, PermissionDenied
+from core.shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.shared.money import Money
 from ports.catalog.courses import CourseRepository
 from ports.catalog.repositories import CatalogUnitOfWork
@@ -68,6 +68,11 @@ def ensure_owner_or_admin(course: Course, principal: Principal) -> None:
         raise PermissionDenied("course.owner_only", "only the course owner or an admin can do this")
 
 
+async def ensure_category(uow: CatalogUnitOfWork, category_id: uuid.UUID) -> None:
+    if await uow.categories.get(category_id) is None:
+        raise InvalidInput("course.category_unknown", "no such category", {"category_id": str(category_id)})
+
+
 async def unique_slug(repo: CourseRepository, slug: str) -> str:
     """``slug``, or ``slug-2``, ``slug-3`` ... whichever is free first. The database's unique
     index still decides a race between two creators; this only avoids the common clash."""
@@ -108,6 +113,8 @@ class CreateCourse:
             details["description_html"] = self._sanitizer.clean(command.description_html)
         course.update_details(now, **details)
         async with self._uow() as uow:
+            if command.category_id is not None:
+                await ensure_category(uow, command.category_id)
             course.slug = await unique_slug(uow.courses, course.slug)
             await uow.courses.add(course)
             await uow.commit()
@@ -323,6 +330,8 @@ class EditCourse:
         async with self._uow() as uow:
             course = await load_course(uow.courses, command.course_id)
             course.ensure_editable_by(principal.user_id, is_admin=is_admin(principal))
+            if isinstance(command, UpdateDetails) and isinstance(command.category_id, uuid.UUID):
+                await ensure_category(uow, command.category_id)
             command.apply(course, self._clock.now())
             await uow.commit()
         return course
