@@ -87,6 +87,16 @@ def _options(args: argparse.Namespace) -> RunOptions:
     )
 
 
+def _with_companions(name: str) -> list[str]:
+    """``name`` and the scenarios it asks to run right after it (``companions``, e.g. the
+    cold-cache variant of ``catalog``), each once."""
+    names = [name]
+    for companion in getattr(REGISTRY[name], "companions", ()):
+        if companion not in names:
+            names.append(companion)
+    return names
+
+
 def _exit_on_sigterm(signum: int, _frame: FrameType | None) -> None:
     # SystemExit unwinds through every finally block, which is where servers get killed.
     raise SystemExit(128 + signum)
@@ -98,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, scenario in REGISTRY.items():
             print(f"{name:<16} {scenario.method} {scenario.path}: {scenario.summary}")
         return 0
-    names = list(REGISTRY) if args.scenario == "all" else [args.scenario]
+    names = list(REGISTRY) if args.scenario == "all" else _with_companions(args.scenario)
     # In-process scenarios (benchmarks.inprocess) need neither wrk nor an ASGI server.
     if any(not is_in_process(REGISTRY[name]) for name in names):
         try:

@@ -1,5 +1,7 @@
-"""In-process cache for embedded mode: bounded (LRU over keys, capped sorted sets), so
-memory never grows without limit. Single event loop, so each operation is atomic."""
+"""In-process cache for embedded mode: bounded (LRU over keys, a cap on the bytes of stored
+values, capped sorted sets), so memory never grows without limit, whatever keys visitors can
+make us create (e.g. one rendered catalog page per filter combination). Single event loop, so
+each operation is atomic."""
 
 from __future__ import annotations
 
@@ -17,11 +19,24 @@ class _Entry:
     expires_at: float = INF
 
 
+def _size(key: str, entry: _Entry) -> int:
+    # Values dominate; the key and a fixed allowance stand in for the bookkeeping around them.
+    return len(key) + (len(entry.value) if isinstance(entry.value, bytes) else 0) + 64
+
+
 class MemoryCache:
-    def __init__(self, max_entries: int = 100_000, max_members: int = 10_000) -> None:
+    def __init__(
+        self, max_entries: int = 100_000, max_members: int = 10_000, max_bytes: int = 64 * 1024 * 1024
+    ) -> None:
         self._max_entries = max_entries
         self._max_members = max_members
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._data: OrderedDict[str, _Entry] = OrderedDict()
+
+    @property
+    def stored_bytes(self) -> int:
+        return self._bytes
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -30,16 +45,23 @@ class MemoryCache:
         if entry is None:
             return None
         if entry.expires_at <= time.monotonic():
-            del self._data[key]
+            self._remove(key)
             return None
         self._data.move_to_end(key)
         return entry
 
     def _store(self, key: str, entry: _Entry) -> None:
+        self._remove(key)
         self._data[key] = entry
-        self._data.move_to_end(key)
-        while len(self._data) > self._max_entries:
-            self._data.popitem(last=False)
+        self._bytes += _size(key, entry)
+        while len(self._data) > self._max_entries or (self._bytes > self._max_bytes and len(self._data) > 1):
+            oldest, evicted = self._data.popitem(last=False)
+            self._bytes -= _size(oldest, evicted)
+
+    def _remove(self, key: str) -> None:
+        entry = self._data.pop(key, None)
+        if entry is not None:
+            self._bytes -= _size(key, entry)
 
     @staticmethod
     def _deadline(ttl_seconds: float | None) -> float:
@@ -79,7 +101,7 @@ class MemoryCache:
         return True
 
     async def delete(self, key: str) -> None:
-        self._data.pop(key, None)
+        self._remove(key)
 
     async def incr(self, key: str, amount: int = 1, *, ttl_seconds: float | None = None) -> int:
         entry = self._live(key)
@@ -88,6 +110,7 @@ class MemoryCache:
             self._store(key, entry)
         current = entry.value
         if isinstance(current, bytes):
+            self._bytes -= len(current)  # becomes a counter, sized as one
             current = int(current)
         if not isinstance(current, int):
             raise TypeError(f"{key!r} does not hold a counter")

@@ -92,3 +92,20 @@ async def test_memory_cache_caps_sorted_sets_keeping_the_leaders() -> None:
     for i in range(10):
         await cache.zset("top", f"m{i}", float(i))
     assert [m for m, _ in await cache.ztop("top", 10)] == ["m9", "m8", "m7"]
+
+
+async def test_memory_cache_holds_at_most_its_byte_budget_of_values() -> None:
+    from adapters.cache.memory import MemoryCache
+
+    cache = MemoryCache(max_bytes=100_000)
+    for i in range(1_000):  # e.g. one rendered page per filter value a visitor makes up
+        await cache.set(f"page:{i}", b"x" * 10_000, ttl_seconds=300)
+    assert cache.stored_bytes <= 100_000
+    assert await cache.get("page:999") == b"x" * 10_000  # the newest stay
+    assert await cache.get("page:0") is None
+    await cache.delete("page:999")
+    await cache.set("n", b"5", ttl_seconds=60)
+    assert await cache.incr("n") == 6
+    for i in range(990, 999):
+        await cache.delete(f"page:{i}")
+    assert cache.stored_bytes == len("n") + 64

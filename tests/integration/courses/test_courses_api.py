@@ -279,3 +279,9 @@ async def test_published_courses_reach_search_through_the_worker_and_archived_on
     await cast.identity.deliver_mail()
     assert (await cast.call("GET", "/api/v1/search/courses?q=relational", {}))["hits"] == []
     assert (await cast.call("GET", "/api/v1/search/content?q=columns", {}))["hits"] == []
+
+
+async def test_people_search_finds_instructors_by_name_for_members_only(cast: Cast) -> None:
+    found = await cast.call("GET", "/api/v1/search/people?q=Test&role=instructor", cast.student)
+    assert {p["role"] for p in found["items"]} == {"instructor"} and len(found["items"]) == 2
+    await cast.call("GET", "/api/v1/search/people?q=Test", {}, 401)

@@ -2,7 +2,8 @@
 
 Course search is public. Content search is public for lesson titles and articles of published
 courses; quiz text is searchable only by the instructors of that course and by admins. People
-search (instructors and students by name) is ``GET /api/v1/users/search``.
+search (instructors and students by name) is ``/api/v1/search/people``, the same search as
+``GET /api/v1/users``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ from core.catalog.domain.search_documents import Highlight
 from core.identity.application.context import Principal
 from core.identity.domain.roles import Permission
 from core.shared.errors import InvalidInput
+from entrypoints.http.auth import current_principal, requires
 from entrypoints.http.dependencies import container_of
+from entrypoints.http.routes.users import PublicUser, PublicUserPage
+from ports.identity.repositories import UserFilter
 
 SORTS = ("relevance", "newest", "popular")
 # The content search names at most this many taught courses (a filter's value limit).
@@ -210,3 +214,24 @@ class SearchController(Controller):
             limit=limit,
         )
         return content_results(await catalog.search_content()(query))
+
+    @get(
+        "/people",
+        guards=[requires(Permission.USERS_SEARCH_PUBLIC)],
+        summary="Find instructors and students by name (those who show themselves; admins: everyone)",
+    )
+    async def search_people(
+        self,
+        request: Request[Any, Any, Any],
+        q: Annotated[str, QueryParameter(min_length=1, max_length=100)],
+        role: Annotated[str | None, QueryParameter(max_length=20)] = None,
+        cursor: FromQuery[uuid.UUID | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> PublicUserPage:
+        criteria = UserFilter(text=q, roles=(role,) if role else ())
+        page = await container_of(request).identity.search_users()(
+            current_principal(request), criteria, after=cursor, limit=limit
+        )
+        return PublicUserPage(
+            [PublicUser(u.id, u.name, u.role, u.bio, u.avatar_key) for u in page.items], page.next_cursor
+        )
