@@ -19,6 +19,7 @@ from core.catalog.application.authoring import (
 from core.catalog.application.catalog_queries import (
     PENDING_VIEWS_KEY,
     VIEWS_KEY,
+    CatalogCache,
     CourseRef,
     FlushViews,
     GetCatalogCourse,
@@ -316,3 +317,28 @@ async def test_an_archived_or_draft_edit_never_leaks_into_the_public_entry(
 
     entry = await GetCatalogCourse(world.reader, world.cache, world.catalog_cache)(CourseRef(course_id=course.id))
     assert (entry.price_amount, entry.subtitle) == (0, "")
+
+
+async def test_a_warm_page_needs_no_cache_read_and_other_processes_publishes_show_within_a_second() -> None:
+    shared = FakeCache()
+    now = [100.0]
+    here = CatalogCache(shared, generation_ttl=1.0, monotonic=lambda: now[0])
+    elsewhere = CatalogCache(shared, monotonic=lambda: now[0])
+    builds: list[str] = []
+
+    async def build() -> bytes:
+        builds.append("built")
+        return f"page {len(builds)}".encode()
+
+    first = await here.get_or_build("list.json", "q", build)
+    calls = len(shared.calls)
+    assert await here.get_or_build("list.json", "q", build) == first
+    assert len(shared.calls) == calls  # served from the process memo: no cache round trip
+
+    await elsewhere.invalidate()  # another API process approved a course
+    assert await here.get_or_build("list.json", "q", build) == first  # within the generation TTL
+    now[0] += 1.5
+    assert (await here.get_or_build("list.json", "q", build))[0] == b"page 2"
+
+    await here.invalidate()  # this process's own publish is seen at once
+    assert (await here.get_or_build("list.json", "q", build))[0] == b"page 3"

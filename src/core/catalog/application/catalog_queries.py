@@ -8,9 +8,11 @@ protobuf for gRPC), so the core never depends on a serialisation library.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import hashlib
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -34,10 +36,32 @@ FLUSH_ROUNDS = 100  # at most FLUSH_BATCH * FLUSH_ROUNDS courses per run; the ne
 
 
 class CatalogCache:
-    """Owns the catalog's cache keys and their invalidation."""
+    """Owns the catalog's cache keys and their invalidation.
 
-    def __init__(self, cache: Cache) -> None:
+    Two tiers: the shared cache (Redis in production) and a small per-process memo of recent
+    pages, so a warm page costs no I/O at all. The generation is re-read from the shared cache
+    at most every ``generation_ttl`` seconds, so another process's publish is seen within that
+    time (this process's own publishes at once); pages are keyed by generation, so a memo
+    entry can never outlive the generation it was rendered for.
+    """
+
+    def __init__(
+        self,
+        cache: Cache,
+        *,
+        generation_ttl: float = 1.0,
+        memo_entries: int = 256,
+        memo_bytes: int = 16 * 1024 * 1024,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._cache = cache
+        self._generation_ttl = generation_ttl
+        self._monotonic = monotonic
+        self._generation: tuple[int, float] | None = None  # (value, read at)
+        self._memo: collections.OrderedDict[str, tuple[bytes, str]] = collections.OrderedDict()
+        self._memo_entries = memo_entries
+        self._memo_bytes = memo_bytes
+        self._memo_size = 0
 
     async def get_or_build(self, kind: str, params: str, build: Render, ttl: float = DEFAULT_TTL) -> tuple[bytes, str]:
         """The cached body for (kind, params) or a freshly built one, with its ETag: a short
@@ -46,22 +70,46 @@ class CatalogCache:
         generation = await self.generation()
         digest = hashlib.sha256(params.encode()).hexdigest()[:32]
         key = f"catalog:{kind}:{generation}:{digest}"
+        memo = self._memo.get(key)
+        if memo is not None:
+            self._memo.move_to_end(key)
+            return memo
         cached = await self._cache.get(key)
         if cached is not None:
             # Stored as "<etag>\n<body>": hashing a large page on every hit is wasted work.
             stored_etag, _, stored_body = cached.partition(b"\n")
-            return stored_body, stored_etag.decode()
+            return self._remember(key, stored_body, stored_etag.decode())
         body = await build()
         etag = etag_of(body)
         await self._cache.set(key, etag.encode() + b"\n" + body, ttl_seconds=ttl)
-        return body, etag
+        return self._remember(key, body, etag)
 
     async def generation(self) -> int:
+        now = self._monotonic()
+        if self._generation is not None and now - self._generation[1] < self._generation_ttl:
+            return self._generation[0]
         raw = await self._cache.get(GENERATION_KEY)
-        return int(raw) if raw else 0
+        value = int(raw) if raw else 0
+        self._generation = (value, now)
+        return value
 
     async def invalidate(self) -> None:
-        await self._cache.incr(GENERATION_KEY)
+        value = await self._cache.incr(GENERATION_KEY)
+        self._generation = (value, self._monotonic())
+        self._memo.clear()
+        self._memo_size = 0
+
+    def _remember(self, key: str, body: bytes, etag: str) -> tuple[bytes, str]:
+        if len(body) <= self._memo_bytes // 4:
+            previous = self._memo.pop(key, None)  # two requests may build the same page at once
+            if previous is not None:
+                self._memo_size -= len(previous[0])
+            self._memo[key] = (body, etag)
+            self._memo_size += len(body)
+            while len(self._memo) > self._memo_entries or self._memo_size > self._memo_bytes:
+                _, (old, _) = self._memo.popitem(last=False)
+                self._memo_size -= len(old)
+        return body, etag
 
 
 def etag_of(body: bytes) -> str:
