@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.persistence import tables
 from core.shared.errors import InvalidInput
@@ -47,7 +47,12 @@ _SORTS: dict[str, tuple[sa.Column[Any], bool]] = {
 
 class SqlCatalogReader:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self._session_factory = session_factory
+        bind = session_factory.kw.get("bind")
+        if not isinstance(bind, AsyncEngine):
+            raise TypeError("SqlCatalogReader needs a session factory bound to an AsyncEngine")
+        # Each read is one statement: run it without a transaction around it (no BEGIN and
+        # ROLLBACK round trips on the hottest public read). Same pool as everything else.
+        self._engine = bind.execution_options(isolation_level="AUTOCOMMIT")
 
     async def list_courses(self, query: CatalogQuery) -> CatalogPage:
         if query.sort not in _SORTS:
@@ -64,8 +69,8 @@ class SqlCatalogReader:
             stmt = stmt.order_by(key.desc(), _c.course_id.desc())
         else:
             stmt = stmt.order_by(key.asc(), _c.course_id.asc())
-        async with self._session_factory() as session:
-            rows = (await session.execute(stmt.limit(limit + 1))).all()
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(stmt.limit(limit + 1))).all()
         page = rows[:limit]
         next_cursor = None
         if len(rows) > limit:
@@ -84,18 +89,18 @@ class SqlCatalogReader:
         if after is not None:
             stmt = stmt.where(_c.course_id > after)
         stmt = stmt.order_by(_c.course_id).limit(max(1, limit))
-        async with self._session_factory() as session:
-            rows = (await session.execute(stmt)).mappings().all()
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(stmt)).mappings().all()
         return [_entry(row) for row in rows]
 
     async def count(self) -> int:
-        async with self._session_factory() as session:
+        async with self._engine.connect() as connection:
             stmt = sa.select(sa.func.count()).select_from(tables.catalog_courses)
-            return int((await session.execute(stmt)).scalar_one())
+            return int((await connection.execute(stmt)).scalar_one())
 
     async def _one(self, where: sa.ColumnElement[bool]) -> CatalogEntry | None:
-        async with self._session_factory() as session:
-            row = (await session.execute(sa.select(*_COLUMNS).where(where))).mappings().first()
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(sa.select(*_COLUMNS).where(where))).mappings().first()
         return None if row is None else _entry(row)
 
 
