@@ -1,14 +1,23 @@
-"""The SQLAlchemy unit of work: one session, one transaction, events to the outbox."""
+"""The SQLAlchemy unit of work: one session, one transaction, events to the outbox.
+
+``read_only=True`` gives a unit of work for lookups only: its session's connection runs in
+autocommit mode, so each SELECT is a statement of its own, with no BEGIN and no ROLLBACK round
+trips around it (with asyncpg that is three round trips down to one). Two SELECTs in one such
+unit of work may therefore see different snapshots. It refuses to commit, to publish events and
+to flush ORM changes: a use case that must write takes a normal one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from adapters.persistence import tables
@@ -35,8 +44,11 @@ class SqlAlchemyUnitOfWork:
         session_factory: async_sessionmaker[AsyncSession],
         clock: Clock,
         on_events_committed: Callable[[], None] | None = None,
+        *,
+        read_only: bool = False,
     ) -> None:
-        self._session_factory = session_factory
+        self.read_only = read_only
+        self._session_factory = read_only_sessions(session_factory) if read_only else session_factory
         self._clock = clock
         self._on_events_committed = on_events_committed
         self._session: AsyncSession | None = None
@@ -74,9 +86,13 @@ class SqlAlchemyUnitOfWork:
         return self._session
 
     def publish(self, event: DomainEvent) -> None:
+        if self.read_only:
+            raise ReadOnlyError("a read-only unit of work cannot publish events")
         self._loose_events.append(event)
 
     async def commit(self) -> None:
+        if self.read_only:
+            raise ReadOnlyError("a read-only unit of work cannot commit; use a normal one to write")
         session = self.session
         events = [event for aggregate in self._seen for event in aggregate.pull_events()]
         events += self._loose_events
@@ -113,6 +129,48 @@ class SqlAlchemyUnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
+
+
+class ReadOnlyError(RuntimeError):
+    """A write through a read-only unit of work: a programming error, never a user's."""
+
+
+class _ReadOnlySession(Session):
+    """Autoflush is off in read-only sessions; an explicit flush with changes is refused (on an
+    autocommit connection it would write each statement for good, with nothing to roll back)."""
+
+    def flush(self, objects: Sequence[Any] | None = None) -> None:
+        if self.new or self.deleted or self.dirty:
+            raise ReadOnlyError("a read-only unit of work cannot write")
+        super().flush(objects)
+
+
+# One read-only session factory per normal one, made on first use (the unit of work itself is
+# made per use case call); weak keys, so a disposed container's factories are not kept alive.
+_READ_ONLY_SESSIONS: weakref.WeakKeyDictionary[async_sessionmaker[AsyncSession], async_sessionmaker[AsyncSession]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def read_only_sessions(session_factory: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    """Sessions like ``session_factory``'s, on autocommit connections of the same pool."""
+    cached = _READ_ONLY_SESSIONS.get(session_factory)
+    if cached is not None:
+        return cached
+    bind = session_factory.kw.get("bind")
+    if not isinstance(bind, AsyncEngine):
+        raise TypeError("a read-only unit of work needs a session factory bound to an AsyncEngine")
+    # Same pool; the isolation level applies to each checkout and is reset on return (as the
+    # audit log's). Neither setting nor resetting it costs a round trip with asyncpg.
+    kw = {
+        **session_factory.kw,
+        "bind": bind.execution_options(isolation_level="AUTOCOMMIT"),
+        "autoflush": False,
+        "sync_session_class": _ReadOnlySession,
+    }
+    made: async_sessionmaker[AsyncSession] = async_sessionmaker(class_=session_factory.class_, **kw)
+    _READ_ONLY_SESSIONS[session_factory] = made
+    return made
 
 
 def _conflict(exc: IntegrityError | StaleDataError) -> Conflict:

@@ -206,6 +206,8 @@ class InfrastructureContainer(containers.DeclarativeContainer):
     )
     commit_signal = providers.Singleton(CommitSignal)
     uow = providers.Factory(SqlAlchemyUnitOfWork, session_factory, clock, on_events_committed=commit_signal)
+    # Lookups only (no BEGIN/ROLLBACK round trips); commit() raises. See unit_of_work.py.
+    read_uow = providers.Factory(SqlAlchemyUnitOfWork, session_factory, clock, read_only=True)
     inbox = providers.Singleton(SqlTaskInbox, session_factory, clock)
     outbox_relay = providers.Singleton(
         OutboxRelay,
@@ -345,6 +347,7 @@ def _access_tokens(settings: Settings) -> JwtAccessTokens:
 
 class IdentityContainer(containers.DeclarativeContainer):
     uow_factory = providers.Dependency()
+    read_uow_factory = providers.Dependency()
     cache = providers.Dependency()
     clock = providers.Dependency()
     session_factory = providers.Dependency()
@@ -371,7 +374,16 @@ class IdentityContainer(containers.DeclarativeContainer):
     issue_email_link = providers.Singleton(accounts.IssueEmailLink, one_time_tokens)
     get_user = providers.Singleton(accounts.GetUser, uow_factory)
     login = providers.Singleton(
-        authentication.Login, uow_factory, hasher, throttle, issuer, cache, clock, auditor, admission=hasher
+        authentication.Login,
+        uow_factory,
+        hasher,
+        throttle,
+        issuer,
+        cache,
+        clock,
+        auditor,
+        admission=hasher,
+        read_uow=read_uow_factory,
     )
     verify_second_factor = providers.Singleton(
         authentication.VerifySecondFactor,
@@ -428,6 +440,7 @@ class ApplicationContainer(containers.DeclarativeContainer):
     identity = providers.Container(
         IdentityContainer,
         uow_factory=infrastructure.uow.provider,
+        read_uow_factory=infrastructure.read_uow.provider,
         cache=infrastructure.cache,
         clock=infrastructure.clock,
         session_factory=infrastructure.session_factory,

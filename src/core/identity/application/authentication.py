@@ -117,8 +117,13 @@ class Login:
         clock: Clock,
         auditor: Auditor,
         admission: Admission | None = None,
+        read_uow: UowFactory | None = None,
     ) -> None:
+        """``read_uow`` makes the units of work for the lookup every attempt does; they never
+        commit, so it may be a read-only one (no transaction round trips). ``uow`` is used
+        only when a sign-in must write (an old hash upgraded, a lapsed suspension ended)."""
         self._uow, self._hasher, self._throttle, self._issuer = uow, hasher, throttle, issuer
+        self._read_uow = read_uow if read_uow is not None else uow
         self._cache, self._clock, self._auditor = cache, clock, auditor
         self._admission = admission
 
@@ -156,7 +161,8 @@ class Login:
         except InvalidInput:
             address = email.strip().lower()[:254]
         await self._throttle.check(address, ctx.ip)
-        async with self._uow() as uow:
+        # The same lookup for every address, known or not (no commit: it may be read-only).
+        async with self._read_uow() as uow:
             user = await uow.users.get_by_email(address)
         # The connection is back in the pool before the slow part: under load, requests wait
         # at the hasher's admission gate (which refuses fast), never silently on the pool.
