@@ -145,10 +145,13 @@ class ListCatalog:
         return await self._cache.get_or_build(f"list.{fmt}", repr(query), build, ttl)
 
     async def normalised(self, query: CatalogQuery) -> CatalogQuery:
+        limit = max(1, min(query.limit, MAX_LIMIT))
+        if not query.category_ids and limit == query.limit:
+            return query  # the common page needs no copy (this runs on every catalog request)
         categories = query.category_ids
         if categories:
             categories = descendants(await self._tree(), categories)
-        return dataclasses.replace(query, category_ids=categories, limit=max(1, min(query.limit, MAX_LIMIT)))
+        return dataclasses.replace(query, category_ids=categories, limit=limit)
 
 
 def descendants(tree: Iterable[CategoryView], roots: Iterable[uuid.UUID]) -> tuple[uuid.UUID, ...]:

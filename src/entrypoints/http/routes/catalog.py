@@ -12,10 +12,11 @@ import uuid
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
+from litestar.types import Receive, Scope, Send
 
 from core.catalog.application.catalog_queries import CourseRef
 from core.shared.errors import InvalidInput
@@ -167,12 +168,32 @@ def render_course(entry: CatalogEntry) -> bytes:
     return _encoder.encode(course_page(entry))
 
 
-def _cached(request: Request[Any, Any, Any], body: bytes, etag: str) -> Response[bytes]:
-    quoted = f'"{etag}"'
-    headers = {"ETag": quoted, "Cache-Control": CACHE_CONTROL}
-    if quoted in request.headers.get("if-none-match", ""):
-        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
-    return Response(body, status_code=HTTP_200_OK, media_type="application/json", headers=headers)
+_CACHE_CONTROL = (b"cache-control", CACHE_CONTROL.encode())
+_JSON = (b"content-type", b"application/json")
+
+
+class CachedBody:
+    """A ready ASGI response for a cached page. On the hottest public read, building a
+    Litestar ``Response`` and its header objects cost as much as the rest of the warm path."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+        self.status, self.body, self.headers = status, body, headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        await send({"type": "http.response.body", "body": self.body, "more_body": False})
+
+
+def _cached(request: Request[Any, Any, Any], body: bytes, etag: str) -> CachedBody:
+    quoted = f'"{etag}"'.encode()
+    headers = [(b"etag", quoted), _CACHE_CONTROL]
+    sent = next((v for k, v in request.scope["headers"] if k == b"if-none-match"), b"")
+    if quoted in sent:
+        return CachedBody(HTTP_304_NOT_MODIFIED, b"", headers)
+    headers += [_JSON, (b"content-length", str(len(body)).encode())]
+    return CachedBody(HTTP_200_OK, body, headers)
 
 
 class CatalogController(Controller):
@@ -206,7 +227,7 @@ class CatalogController(Controller):
         sort: Annotated[str, QueryParameter(max_length=20)] = "newest",
         cursor: Annotated[str | None, QueryParameter(max_length=512)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
-    ) -> Response[bytes]:
+    ) -> CachedBody:
         if sort not in CATALOG_SORTS:
             raise InvalidInput("catalog.sort", f"sort is one of {', '.join(CATALOG_SORTS)}", {"sort": sort})
         query = CatalogQuery(
@@ -233,7 +254,7 @@ class CatalogController(Controller):
         cache=False,
         responses={200: ResponseSpec(data_container=CatalogCourse, description="The course")},
     )
-    async def get_course(self, request: Request[Any, Any, Any], ref: FromPath[str]) -> Response[bytes]:
+    async def get_course(self, request: Request[Any, Any, Any], ref: FromPath[str]) -> CachedBody:
         try:
             course_ref = CourseRef(course_id=uuid.UUID(ref))
         except ValueError:
