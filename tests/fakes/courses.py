@@ -245,7 +245,10 @@ class FakeCatalogReader:
         }
         rows.sort(key=sorts[query.sort])
         start = int(query.cursor or 0)
-        page = rows[start : start + query.limit]
+        page = [
+            dataclasses.replace(e, description_html="", syllabus=(), objectives=(), prerequisite_ids=())
+            for e in rows[start : start + query.limit]
+        ]  # cards, as the port promises
         more = start + query.limit < len(rows)
         return CatalogPage(page, str(start + query.limit) if more else None)
 

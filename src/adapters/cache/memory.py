@@ -26,7 +26,7 @@ def _size(key: str, entry: _Entry) -> int:
 
 class MemoryCache:
     def __init__(
-        self, max_entries: int = 100_000, max_members: int = 10_000, max_bytes: int = 64 * 1024 * 1024
+        self, max_entries: int = 100_000, max_members: int = 10_000, max_bytes: int = 32 * 1024 * 1024
     ) -> None:
         self._max_entries = max_entries
         self._max_members = max_members

@@ -34,6 +34,10 @@ _c = tables.catalog_courses.c
 _instructors = tables.catalog_course_instructors.c
 # Everything but the storage-only title_key.
 _COLUMNS = tuple(column for column in tables.catalog_courses.c if column.name != "title_key")
+# What a page of the catalog shows: the page-only parts (description, syllabus, objectives,
+# prerequisites) are the bulk of each row and its decoding, so listing leaves them out.
+_PAGE_ONLY = frozenset({"description_html", "syllabus", "objectives", "prerequisite_ids"})
+_CARD_COLUMNS = tuple(column for column in _COLUMNS if column.name not in _PAGE_ONLY)
 
 # sort -> (key column, descending)
 _SORTS: dict[str, tuple[sa.Column[Any], bool]] = {
@@ -59,7 +63,7 @@ class SqlCatalogReader:
             raise InvalidInput("catalog.sort", f"sort is one of {', '.join(_SORTS)}", {"sort": query.sort})
         key, descending = _SORTS[query.sort]
         limit = max(1, min(query.limit, MAX_LIMIT))
-        stmt = sa.select(*_COLUMNS, key.label("sort_key")).where(*_filters(query))
+        stmt = sa.select(*_CARD_COLUMNS, key.label("sort_key")).where(*_filters(query))
         if query.cursor is not None:
             value, after_id = _decode_cursor(query.cursor, query.sort)
             last = sa.tuple_(sa.literal(value, key.type), sa.literal(after_id, sa.Uuid()))
@@ -176,7 +180,7 @@ def _entry(row: RowMapping) -> CatalogEntry:
         revision=row["revision"],
         title=row["title"],
         subtitle=row["subtitle"],
-        description_html=row["description_html"],
+        description_html=row.get("description_html", ""),
         language=row["language"],
         difficulty=row["difficulty"],
         duration_minutes=row["duration_minutes"],
@@ -188,8 +192,8 @@ def _entry(row: RowMapping) -> CatalogEntry:
         cover_key=row["cover_key"],
         owner_id=row["owner_id"],
         instructor_ids=tuple(uuid.UUID(i) for i in row["instructor_ids"]),
-        prerequisite_ids=tuple(uuid.UUID(i) for i in row["prerequisite_ids"]),
-        objectives=tuple(row["objectives"]),
+        prerequisite_ids=tuple(uuid.UUID(i) for i in row.get("prerequisite_ids", ())),
+        objectives=tuple(row.get("objectives", ())),
         capacity=row["capacity"],
         syllabus=tuple(
             SyllabusSection(
@@ -206,7 +210,7 @@ def _entry(row: RowMapping) -> CatalogEntry:
                     for lesson in section["lessons"]
                 ),
             )
-            for section in row["syllabus"]
+            for section in row.get("syllabus", ())
         ),
         lesson_count=row["lesson_count"],
         published_at=row["published_at"],

@@ -200,7 +200,11 @@ class CourseRepository(Protocol):
 class CatalogReader(Protocol):
     """The hot read side: one query per page, no aggregates."""
 
-    async def list_courses(self, query: CatalogQuery) -> CatalogPage: ...
+    async def list_courses(self, query: CatalogQuery) -> CatalogPage:
+        """Cards: entries without the page-only parts (``description_html`` is empty and
+        ``syllabus``, ``objectives``, ``prerequisite_ids`` are empty tuples); ``get_entry``
+        and ``entries`` return whole entries."""
+        ...
 
     async def get_entry(self, course_id: uuid.UUID) -> CatalogEntry | None: ...
 

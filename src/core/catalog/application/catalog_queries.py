@@ -51,7 +51,7 @@ class CatalogCache:
         *,
         generation_ttl: float = 1.0,
         memo_entries: int = 256,
-        memo_bytes: int = 16 * 1024 * 1024,
+        memo_bytes: int = 8 * 1024 * 1024,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._cache = cache
