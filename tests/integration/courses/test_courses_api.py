@@ -285,3 +285,14 @@ async def test_people_search_finds_instructors_by_name_for_members_only(cast: Ca
     found = await cast.call("GET", "/api/v1/search/people?q=Test&role=instructor", cast.student)
     assert {p["role"] for p in found["items"]} == {"instructor"} and len(found["items"]) == 2
     await cast.call("GET", "/api/v1/search/people?q=Test", {}, 401)
+
+
+async def test_catalog_pages_are_gzipped_once_for_clients_that_accept_it(cast: Cast) -> None:
+    for title in ("One", "Two", "Three", "Four", "Five", "Six"):
+        await _publish(cast, (await _written_course(cast, f"Course {title}"))["id"])
+    plain = await cast.client.get("/api/v1/catalog/courses", headers={"Accept-Encoding": "identity"})
+    zipped = await cast.client.get("/api/v1/catalog/courses", headers={"Accept-Encoding": "gzip, br"})
+    assert "content-encoding" not in plain.headers and zipped.headers["content-encoding"] == "gzip"
+    assert zipped.json() == plain.json() and zipped.headers["etag"] == plain.headers["etag"]
+    assert plain.headers["vary"] == "accept-encoding"
+    assert int(zipped.headers["content-length"]) < len(plain.content)
