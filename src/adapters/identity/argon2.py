@@ -57,7 +57,7 @@ class Argon2Hasher:
         parallelism: int,
         *,
         concurrency: int = 0,
-        max_wait_seconds: float = 0.5,
+        max_wait_seconds: float = 0.3,
     ) -> None:
         if memory_kib < OWASP_MIN_MEMORY_KIB or iterations < OWASP_MIN_ITERATIONS or parallelism < 1:
             raise ValueError(
