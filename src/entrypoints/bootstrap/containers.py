@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import uuid
 
 from dependency_injector import containers, providers
 from redis.asyncio import Redis
@@ -227,6 +228,16 @@ class InfrastructureContainer(containers.DeclarativeContainer):
     )
 
 
+def _email_lookup(get_user: accounts.GetUser) -> instructors.EmailOf:
+    """The account's address by id, for checks owned by other contexts (invitations)."""
+
+    async def email_of(user_id: uuid.UUID) -> str | None:
+        user = await get_user(user_id)
+        return None if user is None or user.deleted_at is not None else user.email
+
+    return email_of
+
+
 class CatalogContainer(containers.DeclarativeContainer):
     uow_factory = providers.Dependency()
     clock = providers.Dependency()
@@ -265,7 +276,15 @@ class CatalogContainer(containers.DeclarativeContainer):
     clone_course = providers.Singleton(cloning.CloneCourse, uow_factory, clock)
     my_courses = providers.Singleton(instructors.MyCourses, uow_factory)
     invite_co_instructor = providers.Singleton(instructors.InviteCoInstructor, uow_factory, clock, auditor)
-    accept_invitation = providers.Singleton(instructors.AcceptInvitation, uow_factory, clock, auditor, catalog_cache)
+    get_user = providers.Dependency()
+    accept_invitation = providers.Singleton(
+        instructors.AcceptInvitation,
+        uow_factory,
+        clock,
+        auditor,
+        catalog_cache,
+        email_of=providers.Callable(_email_lookup, get_user),
+    )
     remove_co_instructor = providers.Singleton(
         instructors.RemoveCoInstructor, uow_factory, clock, auditor, catalog_cache
     )
@@ -456,6 +475,7 @@ class ApplicationContainer(containers.DeclarativeContainer):
         settings=settings,
         session_factory=infrastructure.session_factory,
         auditor=identity.auditor,
+        get_user=identity.get_user,
         storage=infrastructure.object_storage,
         search_index=infrastructure.search_index,
     )

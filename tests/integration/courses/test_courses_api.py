@@ -251,6 +251,10 @@ async def test_an_invited_co_instructor_accepts_once_and_can_edit(cast: Cast) ->
     await cast.identity.deliver_mail()
     token = cast.identity.token_from_last_mail("rival@example.test", "course-invitations")
 
+    stranger = await cast.identity.signed_in("forwarded-to@example.test", role=Role.INSTRUCTOR)
+    refused = await cast.call("POST", "/api/v1/courses/invitations/accept", stranger, 403, json={"token": token})
+    assert refused["code"] == "course.invitation_other_address"  # a forwarded link is no key
+
     course = await cast.call("POST", "/api/v1/courses/invitations/accept", cast.other_instructor, json={"token": token})
     assert course["co_instructor_ids"] == [str(await cast.identity.user_id("rival@example.test"))]
     await cast.call("PATCH", f"/api/v1/courses/{cid}", cast.other_instructor, json={"subtitle": "Co-written"})

@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from core.catalog.application.authoring import ensure_can_see, ensure_owner_or_admin, is_admin, load_course
 from core.catalog.application.catalog_queries import CatalogCache, forget_catalog
@@ -123,16 +123,31 @@ class InviteCoInstructor:
         return invitation
 
 
+EmailOf = Callable[[uuid.UUID], Awaitable[str | None]]
+
+
 @dataclasses.dataclass(frozen=True)
 class AcceptInvitationCommand:
     token: str
 
 
 class AcceptInvitation:
-    """The signed-in instructor holding the link becomes a co-instructor; the link then dies."""
+    """The signed-in instructor holding the link becomes a co-instructor; the link then dies.
 
-    def __init__(self, uow: UowFactory, clock: Clock, auditor: Auditor, catalog_cache: CatalogCache) -> None:
+    With ``email_of`` (the account's address by user id), only the account the invitation was
+    sent to may accept it: a forwarded or leaked link is refused and stays usable by its owner.
+    """
+
+    def __init__(
+        self,
+        uow: UowFactory,
+        clock: Clock,
+        auditor: Auditor,
+        catalog_cache: CatalogCache,
+        email_of: EmailOf | None = None,
+    ) -> None:
         self._uow, self._clock, self._auditor, self._catalog_cache = uow, clock, auditor, catalog_cache
+        self._email_of = email_of
 
     async def __call__(
         self, principal: Principal, command: AcceptInvitationCommand, ctx: RequestContext = NO_CONTEXT
@@ -147,6 +162,13 @@ class AcceptInvitation:
                 raise Conflict("course.invitation_used", "this invitation has been used already")
             if now >= invitation.expires_at:
                 raise InvalidInput("course.invitation_expired", "this invitation has expired; ask for a new one")
+            if self._email_of is not None:
+                address = await self._email_of(principal.user_id)
+                if address is None or address.strip().lower() != invitation.email:
+                    raise PermissionDenied(
+                        "course.invitation_other_address",
+                        "this invitation was sent to another address; sign in with that account",
+                    )
             course = await load_course(uow.courses, invitation.course_id)
             # The repository's conditional update makes two concurrent accepts end with one winner.
             if not await uow.courses.mark_invitation_accepted(invitation.id, principal.user_id, now):
