@@ -169,11 +169,7 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
         self, request: catalog_pb2.GetCourseRequest, context: grpc.aio.ServicerContext
     ) -> catalog_pb2.Course:
         assert self._get_course is not None
-        ref = request.id_or_slug.strip()
-        try:
-            course_ref = CourseRef(course_id=uuid.UUID(ref))
-        except ValueError:
-            course_ref = CourseRef(slug=ref[:200])
+        course_ref = CourseRef.parse(request.id_or_slug)
         body, _ = await self._get_course.rendered(course_ref, _render_course, fmt="pb")
         return catalog_pb2.Course.FromString(body)
 

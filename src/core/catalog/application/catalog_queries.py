@@ -176,6 +176,15 @@ class CourseRef:
     course_id: uuid.UUID | None = None
     slug: str | None = None
 
+    @classmethod
+    def parse(cls, text: str) -> CourseRef:
+        """What a client typed: a UUID is an id, anything else a slug."""
+        ref = text.strip()
+        try:
+            return cls(course_id=uuid.UUID(ref))
+        except ValueError:
+            return cls(slug=ref[:200])
+
 
 class GetCatalogCourse:
     """A published course's public page; drafts and archived courses do not exist here."""

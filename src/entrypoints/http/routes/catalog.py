@@ -284,10 +284,7 @@ class CatalogController(Controller):
         responses={200: ResponseSpec(data_container=CatalogCourse, description="The course")},
     )
     async def get_course(self, request: Request[Any, Any, Any], ref: FromPath[str]) -> CachedBody:
-        try:
-            course_ref = CourseRef(course_id=uuid.UUID(ref))
-        except ValueError:
-            course_ref = CourseRef(slug=ref[:200])
+        course_ref = CourseRef.parse(ref)
         use_case = container_of(request).catalog.get_catalog_course()
         body, etag = await use_case.rendered(course_ref, render_course, fmt="json")
         return _cached(request, body, etag)

@@ -517,8 +517,11 @@ class CourseController(Controller):
     @post("/{course_id:uuid}/submit", summary="Submit for review", guards=[AUTHOR], status_code=HTTP_200_OK)
     async def submit(self, request: Request[Any, Any, Any], course_id: FromPath[uuid.UUID]) -> CourseDto:
         catalog = container_of(request).catalog
-        await catalog.submit_course()(current_principal(request), CourseCommand(course_id), request_context(request))
-        return await _reload(request, course_id)
+        return course_dto(
+            await catalog.submit_course()(
+                current_principal(request), CourseCommand(course_id), request_context(request)
+            )
+        )
 
     @post(
         "/{course_id:uuid}/approve",
@@ -542,8 +545,7 @@ class CourseController(Controller):
     ) -> CourseDto:
         catalog = container_of(request).catalog
         command = RejectCourseCommand(course_id, data.reason)
-        await catalog.reject_course()(current_principal(request), command, request_context(request))
-        return await _reload(request, course_id)
+        return course_dto(await catalog.reject_course()(current_principal(request), command, request_context(request)))
 
     @post(
         "/{course_id:uuid}/archive",
@@ -553,15 +555,19 @@ class CourseController(Controller):
     )
     async def archive(self, request: Request[Any, Any, Any], course_id: FromPath[uuid.UUID]) -> CourseDto:
         catalog = container_of(request).catalog
-        await catalog.archive_course()(current_principal(request), CourseCommand(course_id), request_context(request))
-        return await _reload(request, course_id)
+        return course_dto(
+            await catalog.archive_course()(
+                current_principal(request), CourseCommand(course_id), request_context(request)
+            )
+        )
 
     @post("/{course_id:uuid}/unarchive", summary="Back to draft", guards=[AUTHOR], status_code=HTTP_200_OK)
     async def unarchive(self, request: Request[Any, Any, Any], course_id: FromPath[uuid.UUID]) -> CourseDto:
         catalog = container_of(request).catalog
         command = CourseCommand(course_id)
-        await catalog.unarchive_course()(current_principal(request), command, request_context(request))
-        return await _reload(request, course_id)
+        return course_dto(
+            await catalog.unarchive_course()(current_principal(request), command, request_context(request))
+        )
 
     # -- revisions ------------------------------------------------------------------------------
 
@@ -600,8 +606,9 @@ class CourseController(Controller):
     ) -> CourseDto:
         command = RollBackCourseCommand(course_id, number)
         catalog = container_of(request).catalog
-        await catalog.roll_back_course()(current_principal(request), command, request_context(request))
-        return await _reload(request, course_id)
+        return course_dto(
+            await catalog.roll_back_course()(current_principal(request), command, request_context(request))
+        )
 
     # -- cloning, co-instructors, transfer ------------------------------------------------------
 
@@ -644,8 +651,9 @@ class CourseController(Controller):
     ) -> CourseDto:
         command = RemoveCoInstructorCommand(course_id, user_id)
         catalog = container_of(request).catalog
-        await catalog.remove_co_instructor()(current_principal(request), command, request_context(request))
-        return await _reload(request, course_id)
+        return course_dto(
+            await catalog.remove_co_instructor()(current_principal(request), command, request_context(request))
+        )
 
     @post(
         "/invitations/accept",

@@ -26,9 +26,9 @@ from core.catalog.domain.search_documents import Highlight
 from core.identity.application.context import Principal
 from core.identity.domain.roles import Permission
 from core.shared.errors import InvalidInput
-from entrypoints.http.auth import current_principal, requires
+from entrypoints.http.auth import requires
 from entrypoints.http.dependencies import container_of
-from entrypoints.http.routes.users import PublicUser, PublicUserPage
+from entrypoints.http.routes.users import PublicUserPage, people_page
 from ports.identity.repositories import UserFilter
 
 SORTS = ("relevance", "newest", "popular")
@@ -228,10 +228,4 @@ class SearchController(Controller):
         cursor: FromQuery[uuid.UUID | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> PublicUserPage:
-        criteria = UserFilter(text=q, roles=(role,) if role else ())
-        page = await container_of(request).identity.search_users()(
-            current_principal(request), criteria, after=cursor, limit=limit
-        )
-        return PublicUserPage(
-            [PublicUser(u.id, u.name, u.role, u.bio, u.avatar_key) for u in page.items], page.next_cursor
-        )
+        return await people_page(request, UserFilter(text=q, roles=(role,) if role else ()), cursor, limit)

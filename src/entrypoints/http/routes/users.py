@@ -89,6 +89,16 @@ class PublicUserPage(msgspec.Struct):
     next_cursor: uuid.UUID | None
 
 
+async def people_page(
+    request: Request[Any, Any, Any], criteria: UserFilter, cursor: uuid.UUID | None, limit: int
+) -> PublicUserPage:
+    """People search as members see it (admins: everyone); also served under /api/v1/search."""
+    page = await container_of(request).identity.search_users()(
+        current_principal(request), criteria, after=cursor, limit=limit
+    )
+    return PublicUserPage([PublicUser(u.id, u.name, u.role, u.bio, u.avatar_key) for u in page.items], page.next_cursor)
+
+
 def me_out(user: User) -> Me:
     return Me(
         user.id,
@@ -187,10 +197,4 @@ class UserController(Controller):
         cursor: FromQuery[uuid.UUID | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> PublicUserPage:
-        criteria = UserFilter(text=q, roles=(role,) if role else ())
-        page = await container_of(request).identity.search_users()(
-            current_principal(request), criteria, after=cursor, limit=limit
-        )
-        return PublicUserPage(
-            [PublicUser(u.id, u.name, u.role, u.bio, u.avatar_key) for u in page.items], page.next_cursor
-        )
+        return await people_page(request, UserFilter(text=q, roles=(role,) if role else ()), cursor, limit)
