@@ -6,8 +6,10 @@ ILS), difficulties, durations, tags, 3-8 article lessons in one or two sections,
 English, Russian and Hebrew.
 
 * ``catalog``: the same URL on every request. After the first one the rendered page comes from
-  the catalog cache (``CatalogCache``: a generation read and a page read), so this measures the
-  HTTP stack, the query parsing, the two cache reads and the response, with no database work.
+  the catalog cache's per-process memo: the route recalls the page it served for this exact
+  query string under the unchanged catalog generation, before parsing the parameters again
+  (``RecallPage``). This measures the HTTP stack with its middleware (request id, IP filter,
+  authentication, rate limit), the recall and the response, with no database or cache I/O.
 * ``catalog-cold``: every request misses that cache. Each carries a random
   ``price_max`` >= 10^15 (minor units; no course costs that much), which leaves the page as it
   is (same rows, same cursor) but gives the query a new cache key, so every request reads the
@@ -111,7 +113,7 @@ class CatalogScenario(Scenario):
     name = "catalog"
     summary = (
         f"The catalog's first page ({PAGE_SIZE} of {COURSE_COUNT} published courses) from the warm "
-        "catalog cache: HTTP stack, query parsing, two cache reads, no database work."
+        "catalog cache: HTTP stack and middleware, the page recalled for this query string, no I/O."
     )
     path = f"{LIST_PATH}?limit={PAGE_SIZE}"
     # Run right after this one by `python -m benchmarks catalog` (see benchmarks/__main__.py).

@@ -243,6 +243,25 @@ async def test_catalog_filters_and_bad_input(cast: Cast) -> None:
     await cast.call("GET", f"/api/v1/catalog/courses/{uuid.uuid4()}", {}, 404)
 
 
+async def test_a_repeated_catalog_request_is_answered_again_until_the_catalog_changes(cast: Cast) -> None:
+    await _publish(cast, (await _written_course(cast, "Course One"))["id"])
+    url = "/api/v1/catalog/courses?limit=5&sort=title"
+    first = await cast.client.get(url)
+    again = await cast.client.get(url)
+    assert again.status_code == 200 and again.content == first.content
+    assert again.headers["etag"] == first.headers["etag"]
+    assert "ratelimit-remaining" in again.headers  # rate limits still apply to recalled pages
+    cached = await cast.client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert cached.status_code == 304 and cached.content == b""
+
+    for _ in range(2):  # an invalid request is refused every time, never recalled
+        assert (await cast.client.get("/api/v1/catalog/courses?limit=0")).status_code == 422
+
+    await _publish(cast, (await _written_course(cast, "Course Two"))["id"])
+    fresh = (await cast.client.get(url)).json()
+    assert [c["title"] for c in fresh["items"]] == ["Course One", "Course Two"]
+
+
 async def test_an_invited_co_instructor_accepts_once_and_can_edit(cast: Cast) -> None:
     cid = (await _written_course(cast))["id"]
     await cast.call(

@@ -342,3 +342,34 @@ async def test_a_warm_page_needs_no_cache_read_and_other_processes_publishes_sho
 
     await here.invalidate()  # this process's own publish is seen at once
     assert (await here.get_or_build("list.json", "q", build))[0] == b"page 3"
+
+
+async def test_a_request_is_recalled_only_as_served_and_only_within_its_generation() -> None:
+    cache = CatalogCache(FakeCache())
+    builds: list[str] = []
+
+    async def build() -> bytes:
+        builds.append("built")
+        return f"page {len(builds)}".encode()
+
+    assert await cache.recall("list.json", "limit=20") is None  # nothing served yet
+    served = await cache.get_or_build("list.json", "q", build, request_key="limit=20")
+    assert await cache.recall("list.json", "limit=20") == served
+    assert await cache.recall("list.json", "limit=20&sort=title") is None  # another request
+
+    await cache.invalidate()  # a publish: what was served before is not served again
+    assert await cache.recall("list.json", "limit=20") is None
+    assert (await cache.get_or_build("list.json", "q", build, request_key="limit=20"))[0] == b"page 2"
+
+
+async def test_the_recall_memo_stays_bounded_by_entries() -> None:
+    cache = CatalogCache(FakeCache(), memo_entries=8)
+
+    async def build() -> bytes:
+        return b"page"
+
+    for n in range(100):
+        await cache.get_or_build("list.json", f"q{n}", build, request_key=f"price_max={n}")
+    assert len(cache._memo) <= 8
+    assert await cache.recall("list.json", "price_max=99") is not None
+    assert await cache.recall("list.json", "price_max=0") is None

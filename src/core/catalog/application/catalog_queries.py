@@ -63,26 +63,51 @@ class CatalogCache:
         self._memo_bytes = memo_bytes
         self._memo_size = 0
 
-    async def get_or_build(self, kind: str, params: str, build: Render, ttl: float = DEFAULT_TTL) -> tuple[bytes, str]:
+    async def get_or_build(
+        self, kind: str, params: str, build: Render, ttl: float = DEFAULT_TTL, *, request_key: str | None = None
+    ) -> tuple[bytes, str]:
         """The cached body for (kind, params) or a freshly built one, with its ETag: a short
         hex hash of the body, unquoted (HTTP quotes it). ``kind`` should name the format too
-        ("list.json", "course.pb"), since each entrypoint caches its own rendering."""
+        ("list.json", "course.pb"), since each entrypoint caches its own rendering.
+
+        ``request_key``: the request exactly as the entrypoint received it (a raw query
+        string, say); the page is also remembered under it, for ``recall``."""
         generation = await self.generation()
-        digest = hashlib.sha256(params.encode()).hexdigest()[:32]
-        key = f"catalog:{kind}:{generation}:{digest}"
-        memo = self._memo.get(key)
-        if memo is not None:
+        memo_key = f"{kind}:{generation}:{params}"
+        found = self._memo.get(memo_key)
+        if found is not None:
+            self._memo.move_to_end(memo_key)
+        else:
+            found = await self._shared(kind, generation, params, build, ttl)
+            self._remember(memo_key, *found)
+        if request_key is not None:
+            alias = f"{kind}:{generation}:request:{request_key}"
+            if alias not in self._memo:
+                self._remember(alias, *found)
+        return found
+
+    async def recall(self, kind: str, request_key: str) -> tuple[bytes, str] | None:
+        """The page this process served for exactly this request under the current
+        generation, if it still remembers it: an entrypoint can answer a repeated request
+        before parsing it (the parse already succeeded once, and its result was this page)."""
+        generation = await self.generation()
+        key = f"{kind}:{generation}:request:{request_key}"
+        found = self._memo.get(key)
+        if found is not None:
             self._memo.move_to_end(key)
-            return memo
+        return found
+
+    async def _shared(self, kind: str, generation: int, params: str, build: Render, ttl: float) -> tuple[bytes, str]:
+        key = f"catalog:{kind}:{generation}:{hashlib.sha256(params.encode()).hexdigest()[:32]}"
         cached = await self._cache.get(key)
         if cached is not None:
             # Stored as "<etag>\n<body>": hashing a large page on every hit is wasted work.
             stored_etag, _, stored_body = cached.partition(b"\n")
-            return self._remember(key, stored_body, stored_etag.decode())
+            return stored_body, stored_etag.decode()
         body = await build()
         etag = etag_of(body)
         await self._cache.set(key, etag.encode() + b"\n" + body, ttl_seconds=ttl)
-        return self._remember(key, body, etag)
+        return body, etag
 
     async def generation(self) -> int:
         now = self._monotonic()
@@ -100,6 +125,7 @@ class CatalogCache:
         self._memo_size = 0
 
     def _remember(self, key: str, body: bytes, etag: str) -> tuple[bytes, str]:
+        # A page remembered under several keys is counted once per key: the bound errs low.
         if len(body) <= self._memo_bytes // 4:
             previous = self._memo.pop(key, None)  # two requests may build the same page at once
             if previous is not None:
@@ -133,16 +159,27 @@ class ListCatalog:
         return await self._reader.list_courses(await self.normalised(query))
 
     async def rendered(
-        self, query: CatalogQuery, render: Callable[[CatalogPage], bytes], *, fmt: str, ttl: float = DEFAULT_TTL
+        self,
+        query: CatalogQuery,
+        render: Callable[[CatalogPage], bytes],
+        *,
+        fmt: str,
+        ttl: float = DEFAULT_TTL,
+        request_key: str | None = None,
     ) -> tuple[bytes, str]:
-        """The rendered page and its ETag, from the shared cache when it is warm."""
+        """The rendered page and its ETag, from the shared cache when it is warm.
+        ``request_key``: the request as received, for ``recall`` (see ``CatalogCache``)."""
         query = await self.normalised(query)
 
         async def build() -> bytes:
             return render(await self._reader.list_courses(query))
 
         # The normalised query's repr is a complete, stable description of the page.
-        return await self._cache.get_or_build(f"list.{fmt}", repr(query), build, ttl)
+        return await self._cache.get_or_build(f"list.{fmt}", repr(query), build, ttl, request_key=request_key)
+
+    async def recall(self, request_key: str, *, fmt: str) -> tuple[bytes, str] | None:
+        """The page last rendered for exactly this request, while the catalog is unchanged."""
+        return await self._cache.recall(f"list.{fmt}", request_key)
 
     async def normalised(self, query: CatalogQuery) -> CatalogQuery:
         limit = max(1, min(query.limit, MAX_LIMIT))
