@@ -24,6 +24,9 @@ class CpuShare:
     harness_pct: float
     other_pct: float
     steal_pct: float
+    # Part of server_pct: threads of the server running at idle priority (SCHED_IDLE), which
+    # are the password-hashing threads when LYCEUM_PASSWORD_HASH_YIELD_CPU is on.
+    server_idle_policy_pct: float = 0.0
 
 
 def _tree_seconds(pid: int | None) -> float:
@@ -42,6 +45,38 @@ def _tree_seconds(pid: int | None) -> float:
             continue
         total += times.user + times.system
     return total
+
+
+_SCHED_IDLE = 5
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _idle_policy_seconds(pid: int | None) -> float:
+    """CPU seconds of the tree's threads whose scheduling policy is SCHED_IDLE (Linux /proc);
+    0 where /proc is not there."""
+    if pid is None:
+        return 0.0
+    try:
+        root = psutil.Process(pid)
+        pids = [root.pid, *(child.pid for child in root.children(recursive=True))]
+    except psutil.Error:
+        return 0.0
+    total = 0
+    for process_id in pids:
+        try:
+            tasks = os.listdir(f"/proc/{process_id}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{process_id}/task/{task}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            # After "pid (comm)": field 3 is fields[0]; utime 14, stime 15, policy 41.
+            if int(fields[38]) == _SCHED_IDLE:
+                total += int(fields[11]) + int(fields[12])
+    return total / _TICKS
 
 
 def _own_seconds() -> float:
@@ -68,6 +103,7 @@ class CpuMeter:
     def __enter__(self) -> CpuMeter:
         self._start = time.monotonic()
         self._server = _tree_seconds(self._pid)
+        self._server_idle = _idle_policy_seconds(self._pid)
         self._own = _own_seconds()
         self._busy, self._steal, self._total = _machine()
         return self
@@ -96,4 +132,5 @@ class CpuMeter:
             harness_pct=pct(own),
             other_pct=pct(busy - server - own),
             steal_pct=pct(steal - self._steal),
+            server_idle_policy_pct=pct(_idle_policy_seconds(self._pid) - self._server_idle),
         )

@@ -393,6 +393,18 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0f}%"
 
 
+def _split(split: tuple[float, float] | None) -> str:
+    if split is None:
+        return "n/a (the hashing threads are not at idle priority)"
+    hashing, rest = split
+    return f"{hashing:.1f} ms in the hashing threads, {rest:.1f} ms in the rest (event loop, server I/O threads)"
+
+
+def _ceiling_ms(result: LoginResult) -> str:
+    rate = result.ceiling_threads_per_s
+    return f"{result.cpus * 1000 / rate:.1f} ms" if rate else "n/a"
+
+
 def login_to_markdown(result: LoginResult, conds: dict[str, Any]) -> str:
     ls = login_scenario
     goals = result.goals()
@@ -477,6 +489,8 @@ def login_to_markdown(result: LoginResult, conds: dict[str, Any]) -> str:
         f"{_pct(result.other_cpu_pct(result.logins))} during the login runs, "
         f"{_pct(result.other_cpu_pct([*result.ceiling_threads, *result.ceiling_processes]))} during the "
         f"ceiling runs, {_pct(result.other_cpu_pct([*result.idle, *result.storm]))} during the category probes.",
+        f"- Server CPU per login (median of the login runs): {_split(result.cpu_ms_per_login())}; a raw "
+        f"verify costs {_ceiling_ms(result)} of CPU in the ceiling runs.",
         f"- {result.hash_parameters}; the app's hasher runs {result.hasher_concurrency} hash(es) at once per "
         f"process; {ls.USERS} users sharing one hash; failed requests outside the overload phase: "
         f"{result.errors}.",

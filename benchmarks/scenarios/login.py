@@ -562,6 +562,23 @@ class LoginResult:
         values = [run.cpu.other_pct for run in runs if run.cpu is not None]
         return round(statistics.median(values), 1) if values else None
 
+    def cpu_ms_per_login(self) -> tuple[float, float] | None:
+        """Median over the login runs of the server's CPU per login, in ms: (hashing threads,
+        everything else). Hashing threads are told apart by their idle scheduling policy, so
+        this is None when the hasher does not yield the CPU (or /proc is not there)."""
+        hashing: list[float] = []
+        rest: list[float] = []
+        for run in self.logins:
+            cpu = run.cpu
+            if cpu is None or not run.logins or cpu.server_idle_policy_pct <= 0:
+                continue
+            seconds = cpu.elapsed_s * self.cpus / 100 * 1000 / run.logins
+            hashing.append(cpu.server_idle_policy_pct * seconds)
+            rest.append((cpu.server_pct - cpu.server_idle_policy_pct) * seconds)
+        if not hashing:
+            return None
+        return round(statistics.median(hashing), 1), round(statistics.median(rest), 1)
+
     def goals(self) -> dict[str, bool]:
         hostile, polite = self.round(polite=False), self.round(polite=True)
         return {

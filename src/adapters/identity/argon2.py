@@ -16,6 +16,7 @@ import collections
 import contextlib
 import os
 import secrets
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
@@ -58,7 +59,11 @@ class Argon2Hasher:
         *,
         concurrency: int = 0,
         max_wait_seconds: float = 0.3,
+        yield_cpu: bool = False,
     ) -> None:
+        """``yield_cpu``: the hashing threads run at idle priority, so the event loop (and the
+        server's I/O threads) preempt them the moment they have work; hashes use what CPU is
+        left. Without it, a login storm makes every other request wait its turn for a core."""
         if memory_kib < OWASP_MIN_MEMORY_KIB or iterations < OWASP_MIN_ITERATIONS or parallelism < 1:
             raise ValueError(
                 f"Argon2id parameters below the OWASP minimum (m>={OWASP_MIN_MEMORY_KIB} KiB, "
@@ -74,7 +79,11 @@ class Argon2Hasher:
         )
         self.concurrency = concurrency if concurrency > 0 else available_cpus()
         self.max_wait_seconds = max_wait_seconds
-        self._executor = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="argon2")
+        self._executor = ThreadPoolExecutor(
+            max_workers=self.concurrency,
+            thread_name_prefix="argon2",
+            initializer=_yield_cpu if yield_cpu else None,
+        )
         # A real hash of a random secret with the same parameters: burn() verifies against it,
         # so 'no such account' costs exactly what 'wrong password' costs. Timing it also seeds
         # the cost estimate the admission control uses.
@@ -168,6 +177,15 @@ class Argon2Hasher:
             # Slots for the hashes being computed and for those queued right behind them.
             gate = self._gates[loop] = _Gate((1 + QUEUED_PER_THREAD) * self.concurrency, running=self.concurrency)
         return gate
+
+
+def _yield_cpu() -> None:
+    """Run the calling thread at idle priority (Linux applies the policy per thread)."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):  # not Linux, or refused: the lowest nice value instead
+        with contextlib.suppress(AttributeError, OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
 def _busy() -> Unavailable:

@@ -27,6 +27,7 @@ from adapters.identity.totp import PyotpTotp
 from adapters.mail.jinja import JinjaTemplateRenderer
 from adapters.mail.maildir import MaildirMailer
 from adapters.mail.smtp import SmtpMailer
+from adapters.persistence.account_lookup import SqlAccountLookup
 from adapters.persistence.audit_log import SqlAuditLog
 from adapters.persistence.catalog_reader import SqlCatalogReader
 from adapters.persistence.engine import make_engine, make_session_factory
@@ -352,6 +353,7 @@ def _hasher(settings: Settings) -> Argon2Hasher:
         settings.argon2_iterations,
         settings.argon2_parallelism,
         concurrency=settings.password_hash_concurrency,
+        yield_cpu=settings.password_hash_yield_cpu,
     )
 
 
@@ -366,7 +368,6 @@ def _access_tokens(settings: Settings) -> JwtAccessTokens:
 
 class IdentityContainer(containers.DeclarativeContainer):
     uow_factory = providers.Dependency()
-    read_uow_factory = providers.Dependency()
     cache = providers.Dependency()
     clock = providers.Dependency()
     session_factory = providers.Dependency()
@@ -377,6 +378,7 @@ class IdentityContainer(containers.DeclarativeContainer):
     access_tokens = providers.Singleton(_access_tokens, settings)
     totp = providers.Singleton(PyotpTotp)
     audit_log = providers.Singleton(SqlAuditLog, session_factory)
+    account_lookup = providers.Singleton(SqlAccountLookup, session_factory)
     auditor = providers.Singleton(auditing.Auditor, audit_log, clock)
     sessions = providers.Singleton(
         SessionStore,
@@ -402,7 +404,7 @@ class IdentityContainer(containers.DeclarativeContainer):
         clock,
         auditor,
         admission=hasher,
-        read_uow=read_uow_factory,
+        lookup=account_lookup,
     )
     verify_second_factor = providers.Singleton(
         authentication.VerifySecondFactor,
@@ -459,7 +461,6 @@ class ApplicationContainer(containers.DeclarativeContainer):
     identity = providers.Container(
         IdentityContainer,
         uow_factory=infrastructure.uow.provider,
-        read_uow_factory=infrastructure.read_uow.provider,
         cache=infrastructure.cache,
         clock=infrastructure.clock,
         session_factory=infrastructure.session_factory,

@@ -105,6 +105,11 @@ class Settings:
         "Password hashes computed at once per process (0: one per CPU); more requests wait briefly, then 503.",
         minimum=0,
     )
+    password_hash_yield_cpu: bool = _field(
+        True,
+        "Hashing threads run at idle CPU priority (Linux SCHED_IDLE): request handling always "
+        "gets a CPU first, and sign-ins slow down (then answer 503) before other requests do.",
+    )
     require_2fa_for_admins: bool = _field(False, "Admins must have two-factor authentication to use admin routes.")
     oauth_redirect_base_url: str | None = _field(
         None, "Base URL of the OAuth callback (default: LYCEUM_PUBLIC_BASE_URL)."

@@ -26,6 +26,15 @@ class UserPage:
     next_cursor: uuid.UUID | None
 
 
+class AccountLookup(Protocol):
+    """The one read every sign-in attempt does, outside any unit of work."""
+
+    async def by_email(self, email: str) -> User | None:
+        """As ``UserRepository.get_by_email``. The user is detached from any unit of work:
+        read it; a change to it must go through a repository."""
+        ...
+
+
 class UserRepository(Protocol):
     async def add(self, user: User) -> None: ...
 

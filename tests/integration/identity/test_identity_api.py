@@ -159,18 +159,20 @@ async def test_totp_second_factor_and_replay_rejection(identity: Identity) -> No
     headers = await identity.signed_in("totp@example.com")
     enrol = (await identity.client.post("/api/v1/auth/2fa/enroll", headers=headers)).json()
     totp = pyotp.TOTP(enrol["secret"])
-    codes = (await identity.client.post("/api/v1/auth/2fa/confirm", json={"code": totp.now()}, headers=headers)).json()[
-        "recovery_codes"
-    ]
+    confirmed_with = totp.now()
+    codes = (
+        await identity.client.post("/api/v1/auth/2fa/confirm", json={"code": confirmed_with}, headers=headers)
+    ).json()["recovery_codes"]
     assert len(codes) == 10
 
     challenge = (
         await identity.client.post("/api/v1/auth/login", json={"email": "totp@example.com", "password": PASSWORD})
     ).json()
     assert challenge["second_factor_required"] is True
-    # The code used to confirm enrolment was for this time step: replaying it must fail.
+    # Replaying the code that confirmed enrolment must fail. The very same code, not "the
+    # current one": a 30 s step boundary may fall between the two requests.
     replay = await identity.client.post(
-        "/api/v1/auth/2fa/verify", json={"challenge": challenge["challenge"], "code": totp.now()}
+        "/api/v1/auth/2fa/verify", json={"challenge": challenge["challenge"], "code": confirmed_with}
     )
     assert replay.status_code == 401
     ok = await identity.client.post(

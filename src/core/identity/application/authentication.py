@@ -17,7 +17,7 @@ from core.identity.domain.roles import Role
 from core.identity.domain.sessions import Session, new_token, token_hash
 from core.identity.domain.user import AccountStatus, User, normalize_email
 from core.shared.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited, Unauthenticated
-from ports.identity.repositories import IdentityUnitOfWork
+from ports.identity.repositories import AccountLookup, IdentityUnitOfWork
 from ports.identity.security import AccessTokens, PasswordHasher, Totp
 from ports.shared.cache import Cache
 from ports.shared.clock import Clock
@@ -106,6 +106,17 @@ class Admission(Protocol):
         ...
 
 
+class _LookupInUnitOfWork:
+    """AccountLookup through a unit of work that is never committed."""
+
+    def __init__(self, uow: UowFactory) -> None:
+        self._uow = uow
+
+    async def by_email(self, email: str) -> User | None:
+        async with self._uow() as uow:
+            return await uow.users.get_by_email(email)
+
+
 class Login:
     def __init__(
         self,
@@ -117,13 +128,13 @@ class Login:
         clock: Clock,
         auditor: Auditor,
         admission: Admission | None = None,
-        read_uow: UowFactory | None = None,
+        lookup: AccountLookup | None = None,
     ) -> None:
-        """``read_uow`` makes the units of work for the lookup every attempt does; they never
-        commit, so it may be a read-only one (no transaction round trips). ``uow`` is used
-        only when a sign-in must write (an old hash upgraded, a lapsed suspension ended)."""
+        """``lookup`` does the read every attempt does, outside a unit of work (by default a
+        unit of work that never commits). ``uow`` is used only when a sign-in must write (an
+        old hash upgraded, a lapsed suspension ended)."""
         self._uow, self._hasher, self._throttle, self._issuer = uow, hasher, throttle, issuer
-        self._read_uow = read_uow if read_uow is not None else uow
+        self._lookup: AccountLookup = lookup if lookup is not None else _LookupInUnitOfWork(uow)
         self._cache, self._clock, self._auditor = cache, clock, auditor
         self._admission = admission
 
@@ -161,9 +172,8 @@ class Login:
         except InvalidInput:
             address = email.strip().lower()[:254]
         await self._throttle.check(address, ctx.ip)
-        # The same lookup for every address, known or not (no commit: it may be read-only).
-        async with self._read_uow() as uow:
-            user = await uow.users.get_by_email(address)
+        # The same lookup for every address, known or not.
+        user = await self._lookup.by_email(address)
         # The connection is back in the pool before the slow part: under load, requests wait
         # at the hasher's admission gate (which refuses fast), never silently on the pool.
         if user is None or user.password_hash is None or user.deleted_at is not None:

@@ -43,10 +43,19 @@ class Session:
     second_factor: bool
 
     def to_json(self) -> bytes:
-        data: dict[str, Any] = dataclasses.asdict(self)
-        data["user_id"] = str(self.user_id)
-        for field in ("created_at", "last_seen_at", "expires_at"):
-            data[field] = getattr(self, field).isoformat()
+        # Spelled out rather than dataclasses.asdict, which deep-copies every field: this runs
+        # on every sign-in and refresh.
+        data: dict[str, Any] = {
+            "id": self.id,
+            "user_id": str(self.user_id),
+            "created_at": self.created_at.isoformat(),
+            "last_seen_at": self.last_seen_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "ip": self.ip,
+            "user_agent": self.user_agent,
+            "device": self.device,
+            "second_factor": self.second_factor,
+        }
         return json.dumps(data).encode()
 
     @classmethod
