@@ -16,6 +16,8 @@ from adapters.cache.category_tree import CachedCategoryTree
 from adapters.cache.memory import MemoryCache
 from adapters.cache.redis import RedisCache, make_redis_client
 from adapters.clock import SystemClock
+from adapters.fx.ecb import EcbFxRates
+from adapters.fx.static import StaticFxRates
 from adapters.health import AdapterCheck, DatabaseCheck, InProcessCheck, RedisCheck
 from adapters.html.nh3_sanitizer import Nh3Sanitizer
 from adapters.http_client import OutboundHttpClient
@@ -51,6 +53,7 @@ from core.catalog.application import (
     instructors,
     workflow,
 )
+from core.commerce.application import pricing
 from core.identity.application import (
     accounts,
     administration,
@@ -67,6 +70,7 @@ from core.messaging.application import mail
 from core.presence.application import presence
 from core.security.application import ip_rules
 from entrypoints.bootstrap.settings import Settings
+from ports.commerce.fx import FxRates
 from ports.shared.cache import Cache
 from ports.shared.health import HealthCheck
 from ports.shared.mail import EmailAddress, Mailer
@@ -450,6 +454,20 @@ class IdentityContainer(containers.DeclarativeContainer):
     )
 
 
+def _fx_rates(settings: Settings, http_client: OutboundHttpClient) -> FxRates:
+    if settings.fx_feed_url:
+        return EcbFxRates(http_client, url=settings.fx_feed_url)
+    return StaticFxRates()
+
+
+class CommerceContainer(containers.DeclarativeContainer):
+    settings = providers.Dependency(instance_of=Settings)
+    http_client = providers.Dependency()
+
+    fx_rates = providers.Singleton(_fx_rates, settings, http_client)
+    price_quote = providers.Singleton(pricing.PriceQuote, fx_rates)
+
+
 class ApplicationContainer(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
@@ -480,6 +498,7 @@ class ApplicationContainer(containers.DeclarativeContainer):
         storage=infrastructure.object_storage,
         search_index=infrastructure.search_index,
     )
+    commerce = providers.Container(CommerceContainer, settings=settings, http_client=infrastructure.http_client)
     messaging = providers.Container(
         MessagingContainer,
         uow_factory=infrastructure.uow.provider,

@@ -67,6 +67,11 @@ class Settings:
     s3_access_key_id: str | None = _field(None, "S3 access key id (unset: the AWS default chain).", secret=True)
     s3_secret_access_key: str | None = _field(None, "S3 secret access key.", secret=True)
     presign_ttl_seconds: int = _field(300, "Lifetime of presigned upload and download URLs.", minimum=1)
+    fx_feed_url: str | None = _field(
+        None,
+        "Exchange-rate feed in the ECB eurofxref XML format, read daily "
+        "(e.g. https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml). Unset: a fixed demo table.",
+    )
     typesense_url: str | None = _field(None, "Typesense URL, e.g. http://search:8108. Unset: embedded index.")
     typesense_api_key: str | None = _field(None, "Typesense API key.", secret=True)
     mail_backend: Literal["maildir", "smtp", "sendgrid", "ses"] = _field(

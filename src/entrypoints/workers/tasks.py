@@ -16,6 +16,10 @@ PURGE_OUTBOX_CRON = "17 * * * *"
 # Catalog view counts move from the cache to the database every minute.
 FLUSH_VIEWS_TASK = "catalog.flush_views"
 FLUSH_VIEWS_CRON = "* * * * *"
+# The ECB publishes around 16:00 CET on working days; read the feed after that, and once more
+# late at night in case that read failed.
+REFRESH_FX_TASK = "commerce.refresh_fx_rates"
+REFRESH_FX_CRON = "30 15,23 * * *"
 
 
 def register_tasks(broker: AsyncBroker, container: ApplicationContainer) -> None:
@@ -36,7 +40,15 @@ def register_tasks(broker: AsyncBroker, container: ApplicationContainer) -> None
     async def flush_views() -> int:
         return await container.catalog.flush_views()()
 
+    async def refresh_fx_rates() -> int:
+        rates = container.commerce.fx_rates()
+        refresh = getattr(rates, "refresh", None)  # a fixed table has nothing to refresh
+        return await refresh() if refresh is not None else 0
+
     broker.register_task(dispatch_event, task_name=EVENT_DISPATCH_TASK)
+    broker.register_task(
+        refresh_fx_rates, task_name=REFRESH_FX_TASK, schedule=[{"cron": REFRESH_FX_CRON, "schedule_id": "refresh-fx"}]
+    )
     broker.register_task(
         flush_views, task_name=FLUSH_VIEWS_TASK, schedule=[{"cron": FLUSH_VIEWS_CRON, "schedule_id": "flush-views"}]
     )

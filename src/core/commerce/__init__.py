@@ -1,0 +1,1 @@
+"""Commerce: pricing, orders, payments, subscriptions, invoices, refunds, enrollment."""

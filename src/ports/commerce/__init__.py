@@ -1,0 +1,1 @@
+"""Ports of the commerce context: exchange rates (and, later, gateways, orders, invoices)."""
