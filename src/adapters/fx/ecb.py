@@ -34,7 +34,7 @@ from types import MappingProxyType
 from adapters.fx.static import check_per_eur, cross_rate
 from adapters.http_client import OutboundHttpClient
 from core.shared.errors import NotFound, ProviderUnavailable, Unavailable
-from ports.commerce.fx import ExchangeRate
+from ports.billing.fx import ExchangeRate
 
 log = logging.getLogger("lyceum.fx")
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from core.shared.errors import NotFound
-from ports.commerce.fx import ExchangeRate
+from ports.billing.fx import ExchangeRate
 
 SOURCE = "static"
 RATE_CONTEXT = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN)

@@ -53,7 +53,7 @@ from core.catalog.application import (
     instructors,
     workflow,
 )
-from core.commerce.application import pricing
+from core.billing.application import pricing
 from core.identity.application import (
     accounts,
     administration,
@@ -70,7 +70,7 @@ from core.messaging.application import mail
 from core.presence.application import presence
 from core.security.application import ip_rules
 from entrypoints.bootstrap.settings import Settings
-from ports.commerce.fx import FxRates
+from ports.billing.fx import FxRates
 from ports.shared.cache import Cache
 from ports.shared.health import HealthCheck
 from ports.shared.mail import EmailAddress, Mailer
@@ -460,7 +460,7 @@ def _fx_rates(settings: Settings, http_client: OutboundHttpClient) -> FxRates:
     return StaticFxRates()
 
 
-class CommerceContainer(containers.DeclarativeContainer):
+class BillingContainer(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     http_client = providers.Dependency()
 
@@ -498,7 +498,7 @@ class ApplicationContainer(containers.DeclarativeContainer):
         storage=infrastructure.object_storage,
         search_index=infrastructure.search_index,
     )
-    commerce = providers.Container(CommerceContainer, settings=settings, http_client=infrastructure.http_client)
+    billing = providers.Container(BillingContainer, settings=settings, http_client=infrastructure.http_client)
     messaging = providers.Container(
         MessagingContainer,
         uow_factory=infrastructure.uow.provider,

@@ -18,7 +18,7 @@ FLUSH_VIEWS_TASK = "catalog.flush_views"
 FLUSH_VIEWS_CRON = "* * * * *"
 # The ECB publishes around 16:00 CET on working days; read the feed after that, and once more
 # late at night in case that read failed.
-REFRESH_FX_TASK = "commerce.refresh_fx_rates"
+REFRESH_FX_TASK = "billing.refresh_fx_rates"
 REFRESH_FX_CRON = "30 15,23 * * *"
 
 
@@ -41,7 +41,7 @@ def register_tasks(broker: AsyncBroker, container: ApplicationContainer) -> None
         return await container.catalog.flush_views()()
 
     async def refresh_fx_rates() -> int:
-        rates = container.commerce.fx_rates()
+        rates = container.billing.fx_rates()
         refresh = getattr(rates, "refresh", None)  # a fixed table has nothing to refresh
         return await refresh() if refresh is not None else 0
 

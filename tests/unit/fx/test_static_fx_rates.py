@@ -11,7 +11,7 @@ import pytest
 
 from adapters.fx.static import DEFAULT_RATES, DEFAULT_RATES_DATE, StaticFxRates
 from core.shared.errors import NotFound
-from ports.commerce.fx import FxRates
+from ports.billing.fx import FxRates
 
 TODAY = dt.date(2025, 6, 2)
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.commerce.domain.conversion import convert
-from core.commerce.domain.coupons import Coupon, CouponKind
-from core.commerce.domain.quotes import (
+from core.billing.domain.conversion import convert
+from core.billing.domain.coupons import Coupon, CouponKind
+from core.billing.domain.quotes import (
     CouponUse,
     PricedCourse,
     QuoteRequest,
@@ -21,12 +21,12 @@ from core.commerce.domain.quotes import (
     build_quote,
     required_rates,
 )
-from core.commerce.domain.rounding import round_half_up
-from core.commerce.domain.sales import ScheduledSale
-from core.commerce.domain.taxes import Buyer, Seller, TaxRate, TaxTable
+from core.billing.domain.rounding import round_half_up
+from core.billing.domain.sales import ScheduledSale
+from core.billing.domain.taxes import Buyer, Seller, TaxRate, TaxTable
 from core.shared.errors import Conflict, InvalidInput
 from core.shared.money import Money
-from ports.commerce.fx import ExchangeRate
+from ports.billing.fx import ExchangeRate
 
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)

@@ -6,11 +6,11 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from core.commerce.application.pricing import PriceQuote
-from core.commerce.domain.quotes import PricedCourse, QuoteRequest
-from core.commerce.domain.taxes import Buyer, Seller, TaxTable
+from core.billing.application.pricing import PriceQuote
+from core.billing.domain.quotes import PricedCourse, QuoteRequest
+from core.billing.domain.taxes import Buyer, Seller, TaxTable
 from core.shared.money import Money
-from ports.commerce.fx import ExchangeRate
+from ports.billing.fx import ExchangeRate
 
 NOW = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)  # a Sunday
 

@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from core.commerce.domain.rounding import percent
+from core.billing.domain.rounding import percent
 from core.shared.errors import InvalidInput
 from core.shared.money import Money
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from core.commerce.domain.rounding import round_half_up
+from core.billing.domain.rounding import round_half_up
 from core.shared.errors import InvalidInput
 from core.shared.money import MINOR_UNITS, Money
-from ports.commerce.fx import ExchangeRate
+from ports.billing.fx import ExchangeRate
 
 
 def convert(amount: Money, rate: ExchangeRate) -> Money:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from core.commerce.domain.quotes import Quote, QuoteRequest, build_quote, required_rates
-from ports.commerce.fx import ExchangeRate, FxRates
+from core.billing.domain.quotes import Quote, QuoteRequest, build_quote, required_rates
+from ports.billing.fx import ExchangeRate, FxRates
 
 
 class PriceQuote:

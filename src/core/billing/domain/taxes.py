@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 
-from core.commerce.domain.rounding import percent
+from core.billing.domain.rounding import percent
 from core.shared.errors import InvalidInput
 
 EU_MEMBER_STATES = frozenset(

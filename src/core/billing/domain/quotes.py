@@ -24,14 +24,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-from core.commerce.domain.conversion import convert
-from core.commerce.domain.coupons import Coupon, CouponKind, check_stacking, in_application_order
-from core.commerce.domain.rounding import percent, round_half_up
-from core.commerce.domain.sales import ScheduledSale
-from core.commerce.domain.taxes import Buyer, Seller, TaxTable, TaxTreatment, tax_treatment
+from core.billing.domain.conversion import convert
+from core.billing.domain.coupons import Coupon, CouponKind, check_stacking, in_application_order
+from core.billing.domain.rounding import percent, round_half_up
+from core.billing.domain.sales import ScheduledSale
+from core.billing.domain.taxes import Buyer, Seller, TaxTable, TaxTreatment, tax_treatment
 from core.shared.errors import InvalidInput
 from core.shared.money import MINOR_UNITS, Money
-from ports.commerce.fx import ExchangeRate
+from ports.billing.fx import ExchangeRate
 
 MAX_ITEMS = 50
 

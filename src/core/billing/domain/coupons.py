@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-from core.commerce.domain.rounding import percent
+from core.billing.domain.rounding import percent
 from core.shared.errors import Conflict, InvalidInput
 from core.shared.money import MINOR_UNITS
 

@@ -1,0 +1,1 @@
+"""Billing: pricing, orders, payments, subscriptions, invoices, refunds, revenue sharing."""

@@ -1,1 +1,0 @@
-"""Commerce: pricing, orders, payments, subscriptions, invoices, refunds, enrollment."""

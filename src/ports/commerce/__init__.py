@@ -1,1 +1,0 @@
-"""Ports of the commerce context: exchange rates (and, later, gateways, orders, invoices)."""
