@@ -42,6 +42,7 @@ from adapters.search.embedded import EmbeddedSearchIndex
 from adapters.storage.local_fs import LocalObjectStorage
 from adapters.tasks.brokers import make_broker
 from adapters.tasks.dispatch import BrokerDispatch
+from core.billing.application import pricing
 from core.catalog.application import (
     authoring,
     catalog_queries,
@@ -53,7 +54,6 @@ from core.catalog.application import (
     instructors,
     workflow,
 )
-from core.billing.application import pricing
 from core.identity.application import (
     accounts,
     administration,
