@@ -10,6 +10,8 @@ from sqlalchemy.orm import registry
 
 from adapters.persistence import tables
 from core.catalog.domain.category import Category
+from core.enrollment.domain.cohorts import Cohort, WaitlistEntry
+from core.enrollment.domain.enrollments import Enrollment
 from core.identity.domain.user import User
 from core.security.domain.ip_rules import IpRule
 
@@ -50,4 +52,8 @@ def start_mappers() -> None:
     )
     event.listen(user_mapper, "before_insert", _fill_search_key)
     event.listen(user_mapper, "before_update", _fill_search_key)
+    mapper_registry.map_imperatively(Enrollment, tables.enrollments, version_id_col=tables.enrollments.c.version)
+    # No version column: the only concurrent change, seats_taken, is a conditional update.
+    mapper_registry.map_imperatively(Cohort, tables.cohorts)
+    mapper_registry.map_imperatively(WaitlistEntry, tables.waitlist_entries)
     _started = True

@@ -275,3 +275,62 @@ course_invitations = sa.Table(
     sa.Column("accepted_by", sa.Uuid, nullable=True),
     sa.Column("accepted_at", UtcDateTime, nullable=True),
 )
+
+# -- enrollment ------------------------------------------------------------------------------------
+
+cohorts = sa.Table(
+    "cohorts",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("course_id", sa.Uuid, nullable=False),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("starts_on", sa.Date, nullable=False),
+    sa.Column("ends_on", sa.Date, nullable=True),
+    sa.Column("capacity", sa.Integer, nullable=True),
+    # Changed only by conditional updates (take a seat if there is room), never read-then-write.
+    sa.Column("seats_taken", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_cohorts_course_id_starts_on", "course_id", "starts_on"),
+)
+
+enrollments = sa.Table(
+    "enrollments",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("user_id", sa.Uuid, nullable=False),
+    sa.Column("course_id", sa.Uuid, nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("cohort_id", sa.Uuid, nullable=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("enrolled_at", UtcDateTime, nullable=False),
+    sa.Column("access_until", UtcDateTime, nullable=True),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("completed_at", UtcDateTime, nullable=True),
+    sa.Column("cancelled_at", UtcDateTime, nullable=True),
+    sa.Column("cancel_reason", sa.String(300), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    # One record per learner and course: enrolling again reactivates it.
+    sa.UniqueConstraint("user_id", "course_id", name="uq_enrollments_user_id_course_id"),
+    # "My courses", newest first (keyset on id).
+    sa.Index("ix_enrollments_user_id_id", "user_id", "id"),
+    sa.Index("ix_enrollments_course_id_status", "course_id", "status"),
+)
+
+waitlist_entries = sa.Table(
+    "waitlist_entries",
+    metadata,
+    # Arrival order: handed out by the database as entries are inserted.
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.Uuid, nullable=False, unique=True),
+    sa.Column("cohort_id", sa.Uuid, nullable=False),
+    sa.Column("course_id", sa.Uuid, nullable=False),
+    sa.Column("user_id", sa.Uuid, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("joined_at", UtcDateTime, nullable=False),
+    sa.Column("offered_at", UtcDateTime, nullable=True),
+    sa.Column("offer_expires_at", UtcDateTime, nullable=True),
+    sa.Index("ix_waitlist_entries_cohort_id_status_position", "cohort_id", "status", "position"),
+    sa.Index("ix_waitlist_entries_status_offer_expires_at", "status", "offer_expires_at"),
+    sa.Index("ix_waitlist_entries_cohort_id_user_id", "cohort_id", "user_id"),
+)

@@ -23,6 +23,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from adapters.persistence import tables
 from adapters.persistence.repositories.categories import SqlCategoryRepository
 from adapters.persistence.repositories.courses import SqlCourseRepository
+from adapters.persistence.repositories.enrollment import (
+    SqlCohortRepository,
+    SqlEnrollmentRepository,
+    SqlWaitlistRepository,
+)
 from adapters.persistence.repositories.ip_rules import SqlIpRuleRepository
 from adapters.persistence.repositories.oauth_links import SqlOAuthLinkRepository
 from adapters.persistence.repositories.users import SqlUserRepository
@@ -34,10 +39,13 @@ from ports.shared.clock import Clock
 
 class SqlAlchemyUnitOfWork:
     categories: SqlCategoryRepository
+    cohorts: SqlCohortRepository
     courses: SqlCourseRepository
+    enrollments: SqlEnrollmentRepository
     ip_rules: SqlIpRuleRepository
     oauth_links: SqlOAuthLinkRepository
     users: SqlUserRepository
+    waitlist: SqlWaitlistRepository
 
     def __init__(
         self,
@@ -62,6 +70,9 @@ class SqlAlchemyUnitOfWork:
         self.ip_rules = SqlIpRuleRepository(self._session, self._seen)
         self.users = SqlUserRepository(self._session, self._seen)
         self.oauth_links = SqlOAuthLinkRepository(self._session)
+        self.enrollments = SqlEnrollmentRepository(self._session, self._seen)
+        self.cohorts = SqlCohortRepository(self._session)
+        self.waitlist = SqlWaitlistRepository(self._session)
         return self
 
     async def __aexit__(

@@ -32,6 +32,7 @@ from adapters.mail.smtp import SmtpMailer
 from adapters.persistence.account_lookup import SqlAccountLookup
 from adapters.persistence.audit_log import SqlAuditLog
 from adapters.persistence.catalog_reader import SqlCatalogReader
+from adapters.persistence.course_directory import CatalogCourseDirectory
 from adapters.persistence.engine import make_engine, make_session_factory
 from adapters.persistence.inbox import SqlTaskInbox
 from adapters.persistence.outbox import CommitSignal, OutboxRelay
@@ -54,6 +55,8 @@ from core.catalog.application import (
     instructors,
     workflow,
 )
+from core.enrollment.application import cohorts, enrolling
+from core.enrollment.application import queries as enrollment_queries
 from core.identity.application import (
     accounts,
     administration,
@@ -468,6 +471,26 @@ class BillingContainer(containers.DeclarativeContainer):
     price_quote = providers.Singleton(pricing.PriceQuote, fx_rates)
 
 
+class EnrollmentContainer(containers.DeclarativeContainer):
+    uow_factory = providers.Dependency()
+    clock = providers.Dependency()
+    auditor = providers.Dependency()
+    catalog_reader = providers.Dependency()
+
+    courses = providers.Singleton(CatalogCourseDirectory, catalog_reader)
+    enroll = providers.Singleton(enrolling.EnrollInCourse, uow_factory, courses, clock, auditor)
+    cancel = providers.Singleton(enrolling.CancelEnrollment, uow_factory, clock, auditor)
+    accept_offer = providers.Singleton(enrolling.AcceptSeatOffer, uow_factory, courses, clock, auditor)
+    withdraw = providers.Singleton(enrolling.WithdrawFromWaitlist, uow_factory, clock)
+    expire_offers = providers.Singleton(enrolling.ExpireSeatOffers, uow_factory, clock)
+    my_enrollments = providers.Singleton(enrollment_queries.ListMyEnrollments, uow_factory)
+    get_enrollment = providers.Singleton(enrollment_queries.GetEnrollment, uow_factory)
+    check_access = providers.Singleton(enrollment_queries.CheckAccess, uow_factory, clock)
+    create_cohort = providers.Singleton(cohorts.CreateCohort, uow_factory, courses, clock, auditor)
+    list_cohorts = providers.Singleton(cohorts.ListCohorts, uow_factory, courses)
+    list_waitlist = providers.Singleton(cohorts.ListWaitlist, uow_factory, courses)
+
+
 class ApplicationContainer(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
 
@@ -497,6 +520,13 @@ class ApplicationContainer(containers.DeclarativeContainer):
         get_user=identity.get_user,
         storage=infrastructure.object_storage,
         search_index=infrastructure.search_index,
+    )
+    enrollment = providers.Container(
+        EnrollmentContainer,
+        uow_factory=infrastructure.uow.provider,
+        clock=infrastructure.clock,
+        auditor=identity.auditor,
+        catalog_reader=catalog.catalog_reader,
     )
     billing = providers.Container(BillingContainer, settings=settings, http_client=infrastructure.http_client)
     messaging = providers.Container(

@@ -25,6 +25,7 @@ from entrypoints.http.routes.auth import auth_router
 from entrypoints.http.routes.catalog import CatalogController
 from entrypoints.http.routes.categories import CategoryController
 from entrypoints.http.routes.courses import CourseController
+from entrypoints.http.routes.enrollments import CohortController, EnrollmentController, WaitlistController
 from entrypoints.http.routes.health import health, ready
 from entrypoints.http.routes.oauth import oauth_routes
 from entrypoints.http.routes.objects import object_routes
@@ -72,6 +73,9 @@ def create_app(container: ApplicationContainer, *, owns_container: bool = False)
             CategoryController,
             CourseController,
             CatalogController,
+            EnrollmentController,
+            CohortController,
+            WaitlistController,
             SearchController,
             IpRuleController,
             *object_routes(),

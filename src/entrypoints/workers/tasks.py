@@ -18,6 +18,9 @@ FLUSH_VIEWS_TASK = "catalog.flush_views"
 FLUSH_VIEWS_CRON = "* * * * *"
 # The ECB publishes around 16:00 CET on working days; read the feed after that, and once more
 # late at night in case that read failed.
+# Waitlist offers not taken in time pass to the next learner.
+EXPIRE_OFFERS_TASK = "enrollment.expire_seat_offers"
+EXPIRE_OFFERS_CRON = "*/5 * * * *"
 REFRESH_FX_TASK = "billing.refresh_fx_rates"
 REFRESH_FX_CRON = "30 15,23 * * *"
 
@@ -45,7 +48,15 @@ def register_tasks(broker: AsyncBroker, container: ApplicationContainer) -> None
         refresh = getattr(rates, "refresh", None)  # a fixed table has nothing to refresh
         return await refresh() if refresh is not None else 0
 
+    async def expire_seat_offers() -> int:
+        return await container.enrollment.expire_offers()()
+
     broker.register_task(dispatch_event, task_name=EVENT_DISPATCH_TASK)
+    broker.register_task(
+        expire_seat_offers,
+        task_name=EXPIRE_OFFERS_TASK,
+        schedule=[{"cron": EXPIRE_OFFERS_CRON, "schedule_id": "expire-seat-offers"}],
+    )
     broker.register_task(
         refresh_fx_rates, task_name=REFRESH_FX_TASK, schedule=[{"cron": REFRESH_FX_CRON, "schedule_id": "refresh-fx"}]
     )

@@ -34,6 +34,8 @@ class Permission(enum.StrEnum):
     COURSES_AUTHOR = "courses:author"
     COURSES_REVIEW = "courses:review"
     STUDENTS_VIEW_OWN_COURSES = "students:view:own-courses"
+    ENROLL = "enrollments:enroll"  # join courses and waitlists oneself
+    ENROLLMENTS_MANAGE = "enrollments:manage"  # anyone's enrollments, any course's cohorts
     # administration
     USERS_SEARCH_ALL = "users:search:all"
     USERS_ADMINISTER = "users:administer"
@@ -52,11 +54,13 @@ _STUDENT = frozenset(
         Permission.SESSIONS_MANAGE_OWN,
         Permission.USERS_SEARCH_PUBLIC,
         Permission.COURSES_READ,
+        Permission.ENROLL,
     }
 )
 _INSTRUCTOR = _STUDENT | {Permission.COURSES_AUTHOR, Permission.STUDENTS_VIEW_OWN_COURSES}
 _ADMIN = _INSTRUCTOR | {
     Permission.COURSES_REVIEW,
+    Permission.ENROLLMENTS_MANAGE,
     Permission.USERS_SEARCH_ALL,
     Permission.USERS_ADMINISTER,
     Permission.USERS_BULK,

@@ -1,0 +1,1 @@
+"""Enrollment: who may learn what, in which cohort, until when; waitlists for full cohorts."""
