@@ -479,6 +479,7 @@ class EnrollmentContainer(containers.DeclarativeContainer):
 
     courses = providers.Singleton(CatalogCourseDirectory, catalog_reader)
     enroll = providers.Singleton(enrolling.EnrollInCourse, uow_factory, courses, clock, auditor)
+    grant = providers.Singleton(enrolling.GrantEnrollment, uow_factory, courses, clock, auditor)
     cancel = providers.Singleton(enrolling.CancelEnrollment, uow_factory, clock, auditor)
     accept_offer = providers.Singleton(enrolling.AcceptSeatOffer, uow_factory, courses, clock, auditor)
     withdraw = providers.Singleton(enrolling.WithdrawFromWaitlist, uow_factory, clock)

@@ -174,6 +174,66 @@ def _start_or_restart(
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class GrantEnrollmentCommand:
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    cohort_id: uuid.UUID | None = None
+    term: str | None = None  # "3m", "6m", "12m", "<n>d"; None: lifetime
+
+
+class GrantEnrollment:
+    """An admin enrolls someone: any course, free or paid, with an access term; prerequisites
+    and payment are the admin's call. A full cohort refuses (a seat is a seat)."""
+
+    def __init__(self, uow: UowFactory, courses: CourseDirectory, clock: Clock, auditor: Auditor) -> None:
+        self._uow, self._courses, self._clock, self._auditor = uow, courses, clock, auditor
+
+    async def __call__(self, principal: Principal, command: GrantEnrollmentCommand, ctx: RequestContext) -> Enrollment:
+        principal.require(Permission.ENROLLMENTS_MANAGE)
+        course = await published_course(self._courses, command.course_id)
+        now = self._clock.now()
+        async with self._uow() as uow:
+            existing = await uow.enrollments.find(command.user_id, course.course_id)
+            if existing is not None and existing.status == EnrollmentStatus.ACTIVE:
+                raise Conflict("enrollment.exists", "already enrolled in this course")
+            if command.cohort_id is not None:
+                cohort = await cohort_of(uow, course.course_id, command.cohort_id)
+                if not await uow.cohorts.take_seat(cohort.id):
+                    raise Conflict("cohort.full", "this cohort has no seat left")
+            if existing is not None:
+                existing.reactivate(
+                    revision=course.revision,
+                    cohort_id=command.cohort_id,
+                    source=EnrollmentSource.ADMIN,
+                    now=now,
+                    term=command.term,
+                )
+                enrollment = existing
+            else:
+                enrollment = Enrollment.start(
+                    user_id=command.user_id,
+                    course_id=course.course_id,
+                    revision=course.revision,
+                    cohort_id=command.cohort_id,
+                    source=EnrollmentSource.ADMIN,
+                    now=now,
+                    term=command.term,
+                )
+                await uow.enrollments.add(enrollment)
+            await uow.commit()
+        await self._auditor.record(
+            "enrollment.granted",
+            ctx,
+            actor_id=principal.user_id,
+            subject_id=enrollment.id,
+            user_id=str(command.user_id),
+            course_id=str(course.course_id),
+            term=command.term or "lifetime",
+        )
+        return enrollment
+
+
 class CancelEnrollment:
     """The learner leaves (or an admin removes them); a cohort seat goes to the next in line."""
 
