@@ -7,9 +7,10 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from entrypoints.bootstrap.containers import ApplicationContainer
-from entrypoints.grpc import auth, catalog
+from entrypoints.grpc import auth, catalog, enrollment
 from entrypoints.grpc.errors import DomainErrorInterceptor
 from entrypoints.grpc.generated.lyceum.catalog.v1 import catalog_pb2_grpc
+from entrypoints.grpc.generated.lyceum.enrollment.v1 import enrollment_pb2_grpc
 from entrypoints.grpc.generated.lyceum.identity.v1 import auth_pb2_grpc
 
 __all__ = ["GrpcServer", "start_grpc_server"]
@@ -44,15 +45,24 @@ async def start_grpc_server(container: ApplicationContainer, host: str, port: in
         container.catalog.search_courses(),
     )
     catalog_pb2_grpc.add_CatalogServiceServicer_to_server(servicer, server)
-    auth_pb2_grpc.add_AuthServiceServicer_to_server(_auth_servicer(container), server)
+    bearer = _bearer_auth(container)
+    auth_pb2_grpc.add_AuthServiceServicer_to_server(_auth_servicer(container, bearer), server)
+    enrollment_pb2_grpc.add_EnrollmentServiceServicer_to_server(_enrollment_servicer(container, bearer), server)
 
     health_servicer = health.aio.HealthServicer()
-    for service in ("", catalog.SERVICE_NAME, auth.SERVICE_NAME):
+    for service in ("", catalog.SERVICE_NAME, auth.SERVICE_NAME, enrollment.SERVICE_NAME):
         await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
 
     reflection.enable_server_reflection(
-        [catalog.SERVICE_NAME, auth.SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME], server
+        [
+            catalog.SERVICE_NAME,
+            auth.SERVICE_NAME,
+            enrollment.SERVICE_NAME,
+            health.SERVICE_NAME,
+            reflection.SERVICE_NAME,
+        ],
+        server,
     )
 
     address = _address(host, port)
@@ -66,14 +76,19 @@ async def start_grpc_server(container: ApplicationContainer, host: str, port: in
     return GrpcServer(server, health_servicer)
 
 
-def _auth_servicer(container: ApplicationContainer) -> auth.AuthServicer:
+def _bearer_auth(container: ApplicationContainer) -> auth.BearerAuth:
+    """One for every authenticated service, so they all read the token the same way."""
     identity = container.identity
-    bearer = auth.BearerAuth(
+    return auth.BearerAuth(
         identity.access_tokens(),
         container.infrastructure.clock(),
         identity.sessions(),
         require_2fa_for_admins=container.settings().require_2fa_for_admins,
     )
+
+
+def _auth_servicer(container: ApplicationContainer, bearer: auth.BearerAuth) -> auth.AuthServicer:
+    identity = container.identity
     return auth.AuthServicer(
         bearer,
         login=identity.login(),
@@ -81,6 +96,15 @@ def _auth_servicer(container: ApplicationContainer) -> auth.AuthServicer:
         refresh=identity.refresh(),
         logout=identity.logout(),
         get_me=identity.get_me(),
+    )
+
+
+def _enrollment_servicer(container: ApplicationContainer, bearer: auth.BearerAuth) -> enrollment.EnrollmentServicer:
+    return enrollment.EnrollmentServicer(
+        bearer,
+        enroll=container.enrollment.enroll(),
+        my_enrollments=container.enrollment.my_enrollments(),
+        check_access=container.enrollment.check_access(),
     )
 
 
