@@ -172,7 +172,9 @@ def _run_phased(name: str, scenario: type[Scenario], options: RunOptions) -> int
 
 
 def _run_in_process(name: str, scenario: type[InProcessScenario], args: argparse.Namespace) -> int:
-    options = InProcessOptions(quick=args.quick, repeats=args.repeats, results_dir=args.results_dir)
+    options = InProcessOptions(
+        quick=args.quick, repeats=args.repeats, results_dir=args.results_dir, database_url=args.database_url
+    )
     try:
         result = scenario().run(options)
     except KeyboardInterrupt:

@@ -32,6 +32,8 @@ class InProcessOptions:
     quick: bool
     repeats: int | None
     results_dir: Path
+    # PostgreSQL for the scenarios that need one (``--database-url``).
+    database_url: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -14,6 +14,7 @@ from benchmarks.harness import Scenario
 from benchmarks.inprocess import InProcessScenario
 from benchmarks.scenarios.catalog import CatalogColdScenario, CatalogScenario
 from benchmarks.scenarios.categories import CategoriesScenario
+from benchmarks.scenarios.enroll import EnrollScenario
 from benchmarks.scenarios.login import LoginScenario
 from benchmarks.scenarios.search import SearchScenario
 
@@ -23,6 +24,7 @@ _ALL: tuple[type[Scenario] | type[InProcessScenario], ...] = (
     CatalogColdScenario,
     SearchScenario,
     LoginScenario,
+    EnrollScenario,
 )
 
 REGISTRY: dict[str, type[Scenario] | type[InProcessScenario]] = {scenario.name: scenario for scenario in _ALL}

@@ -71,6 +71,9 @@ class SqlCohortRepository:
         return list((await self._session.execute(stmt)).scalars())
 
     async def take_seat(self, cohort_id: uuid.UUID) -> bool:
+        # Pending writes go first: from this UPDATE on the cohort's row is locked until the
+        # commit, so nothing else should be left to do in between.
+        await self._session.flush()
         # One statement: the row lock serialises concurrent callers and PostgreSQL re-checks
         # the condition on the latest row version, so the last seat is taken exactly once.
         stmt = (

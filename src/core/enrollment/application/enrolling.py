@@ -134,6 +134,7 @@ class EnrollInCourse:
                         "complete the prerequisite courses first",
                         {"missing": missing},
                     )
+            cohort: Cohort | None = None
             if cohort_id is None:
                 if await uow.cohorts.for_course(course.course_id):
                     raise InvalidInput("enrollment.cohort_required", "this course runs in cohorts: choose one")
@@ -142,16 +143,22 @@ class EnrollInCourse:
                 waiting = await uow.waitlist.find_open(cohort.id, user_id)
                 if waiting is not None:
                     return EnrollmentOutcome(waitlisted=waiting)
-                if not await uow.cohorts.take_seat(cohort.id):
-                    entry = WaitlistEntry.join(cohort=cohort, user_id=user_id, now=now)
-                    await uow.waitlist.add(entry)
-                    await uow.commit()
-                    return EnrollmentOutcome(waitlisted=entry)
             enrollment = _start_or_restart(existing, user_id, course, cohort_id, now)
             if existing is None:
                 await uow.enrollments.add(enrollment)
+            # The seat last: every other write is already made, so the cohort's row stays locked
+            # only from this statement to the commit right after it.
+            if cohort is None or await uow.cohorts.take_seat(cohort.id):
+                await uow.commit()
+                return EnrollmentOutcome(enrollment=enrollment)
+            full = cohort.id
+            await uow.rollback()
+        # Full: no enrollment after all; queue in a transaction of its own.
+        async with self._uow() as uow:
+            entry = WaitlistEntry.join(cohort_id=full, course_id=course.course_id, user_id=user_id, now=now)
+            await uow.waitlist.add(entry)
             await uow.commit()
-            return EnrollmentOutcome(enrollment=enrollment)
+            return EnrollmentOutcome(waitlisted=entry)
 
 
 def _start_or_restart(

@@ -79,8 +79,8 @@ class WaitlistEntry:
     offer_expires_at: dt.datetime | None = None
 
     @classmethod
-    def join(cls, *, cohort: Cohort, user_id: uuid.UUID, now: dt.datetime) -> WaitlistEntry:
-        return cls(new_id(), cohort.id, cohort.course_id, user_id, WaitStatus.WAITING, now)
+    def join(cls, *, cohort_id: uuid.UUID, course_id: uuid.UUID, user_id: uuid.UUID, now: dt.datetime) -> WaitlistEntry:
+        return cls(new_id(), cohort_id, course_id, user_id, WaitStatus.WAITING, now)
 
     def offer(self, now: dt.datetime) -> None:
         self.status = WaitStatus.OFFERED
