@@ -334,3 +334,16 @@ waitlist_entries = sa.Table(
     sa.Index("ix_waitlist_entries_status_offer_expires_at", "status", "offer_expires_at"),
     sa.Index("ix_waitlist_entries_cohort_id_user_id", "cohort_id", "user_id"),
 )
+
+# -- billing ---------------------------------------------------------------------------------------
+
+# Invoice and credit-note numbers: one counter per seller, kind and year, advanced inside the
+# transaction that issues the document, so a rolled-back issue leaves no gap.
+invoice_sequences = sa.Table(
+    "invoice_sequences",
+    metadata,
+    sa.Column("seller", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(20), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("last", sa.Integer, nullable=False),
+)

@@ -28,6 +28,7 @@ from adapters.persistence.repositories.enrollment import (
     SqlEnrollmentRepository,
     SqlWaitlistRepository,
 )
+from adapters.persistence.repositories.invoice_numbers import SqlInvoiceNumbers
 from adapters.persistence.repositories.ip_rules import SqlIpRuleRepository
 from adapters.persistence.repositories.oauth_links import SqlOAuthLinkRepository
 from adapters.persistence.repositories.users import SqlUserRepository
@@ -42,6 +43,7 @@ class SqlAlchemyUnitOfWork:
     cohorts: SqlCohortRepository
     courses: SqlCourseRepository
     enrollments: SqlEnrollmentRepository
+    invoice_numbers: SqlInvoiceNumbers
     ip_rules: SqlIpRuleRepository
     oauth_links: SqlOAuthLinkRepository
     users: SqlUserRepository
@@ -73,6 +75,7 @@ class SqlAlchemyUnitOfWork:
         self.enrollments = SqlEnrollmentRepository(self._session, self._seen)
         self.cohorts = SqlCohortRepository(self._session)
         self.waitlist = SqlWaitlistRepository(self._session)
+        self.invoice_numbers = SqlInvoiceNumbers(self._session)
         return self
 
     async def __aexit__(
