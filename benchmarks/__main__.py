@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import signal
 import sys
@@ -134,8 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(scenario, "kind", None) == "phased":
             status = max(status, _run_phased(name, scenario, options))
             continue
+        # A scenario whose measurement names its server processes runs with that many.
+        scenario_options = (
+            options if scenario.workers is None else dataclasses.replace(options, workers=scenario.workers)
+        )
         try:
-            result = run_scenario(scenario(), options)
+            result = run_scenario(scenario(), scenario_options)
         except KeyboardInterrupt:
             log("interrupted; servers stopped")
             return 130
@@ -143,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"[{name}] failed: {exc}")
             status = 1
             continue
-        markdown = report.write(options.results_dir, result, options)
+        markdown = report.write(options.results_dir, result, scenario_options)
         print(markdown)
         if result.subject.errors or result.baseline.errors:
             log(f"[{name}] requests failed during measurement: the numbers are not valid")

@@ -115,6 +115,8 @@ class Scenario:
     uses_database: ClassVar[bool] = True
     subject_target: ClassVar[str] = "entrypoints.http.asgi:app_factory"
     subject_ready_path: ClassVar[str] = "/health"
+    # Server processes for both sides when the issue's measurement names a number; else --workers.
+    workers: ClassVar[int | None] = None
 
     async def setup(self, ctx: BenchContext) -> None:
         """Seed data; runs after the database is recreated and migrated, before any server."""

@@ -16,6 +16,7 @@ from benchmarks.scenarios.catalog import CatalogColdScenario, CatalogScenario
 from benchmarks.scenarios.categories import CategoriesScenario
 from benchmarks.scenarios.enroll import EnrollScenario
 from benchmarks.scenarios.login import LoginScenario
+from benchmarks.scenarios.my_enrollments import MyEnrollmentsScenario
 from benchmarks.scenarios.search import SearchScenario
 
 _ALL: tuple[type[Scenario] | type[InProcessScenario], ...] = (
@@ -25,6 +26,7 @@ _ALL: tuple[type[Scenario] | type[InProcessScenario], ...] = (
     SearchScenario,
     LoginScenario,
     EnrollScenario,
+    MyEnrollmentsScenario,
 )
 
 REGISTRY: dict[str, type[Scenario] | type[InProcessScenario]] = {scenario.name: scenario for scenario in _ALL}

@@ -9,6 +9,7 @@ checked against the ``now`` the caller passes (the clock port), not the system c
 from __future__ import annotations
 
 import base64
+import collections
 import contextlib
 import datetime as dt
 import hashlib
@@ -36,6 +37,11 @@ REQUIRED_CLAIMS = ("sub", "role", "sid", "iat", "nbf", "exp", "iss", "aud", "jti
 SigningKeys = list[tuple[str, Ed25519PrivateKey]]
 
 
+# Verified tokens remembered per process (about 4 MB at most); longer strings are checked each time.
+REMEMBERED_TOKENS = 8192
+MAX_REMEMBERED_TOKEN_LENGTH = 512
+
+
 class JwtAccessTokens:
     """ports.identity.security.AccessTokens."""
 
@@ -61,6 +67,12 @@ class JwtAccessTokens:
         self._audience = audience
         self._leeway = leeway_seconds  # clock skew between servers, for nbf and iat only
         self.lifetime_seconds = lifetime_seconds
+        # Tokens whose signature, header and audience already checked out, with their claims:
+        # a client sends the same token with every request for its whole lifetime, and the
+        # signature check is most of an authenticated request's cost. Only genuine tokens get
+        # in (forged ones never pass the check), times are still checked on every use, and the
+        # verifying keys of a process never change, so an entry stays true until it expires.
+        self._verified: collections.OrderedDict[str, dict[str, Any]] = collections.OrderedDict()
 
     @property
     def signing_kid(self) -> str:
@@ -86,6 +98,18 @@ class JwtAccessTokens:
     def verify(self, token: str, *, now: dt.datetime) -> AccessClaims:
         """Raises Unauthenticated: auth.token_expired for a genuine token past its exp,
         auth.invalid_token for anything else wrong."""
+        claims = self._verified.get(token)
+        if claims is not None:
+            self._verified.move_to_end(token)
+            return self._check(claims, now)
+        claims = self._verify_signed(token)
+        if len(token) <= MAX_REMEMBERED_TOKEN_LENGTH:
+            self._verified[token] = claims
+            if len(self._verified) > REMEMBERED_TOKENS:
+                self._verified.popitem(last=False)
+        return self._check(claims, now)
+
+    def _verify_signed(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except (jwt.InvalidTokenError, ValueError, TypeError):
@@ -113,7 +137,7 @@ class JwtAccessTokens:
             )
         except (jwt.InvalidTokenError, ValueError, TypeError):
             _invalid()
-        return self._check(claims, now)
+        return claims
 
     def _check(self, claims: dict[str, Any], now: dt.datetime) -> AccessClaims:
         times = [claims.get(name) for name in ("iat", "nbf", "exp")]

@@ -34,6 +34,7 @@ from adapters.persistence.audit_log import SqlAuditLog
 from adapters.persistence.catalog_reader import SqlCatalogReader
 from adapters.persistence.course_directory import CatalogCourseDirectory
 from adapters.persistence.engine import make_engine, make_session_factory
+from adapters.persistence.enrollment_reader import SqlEnrollmentReader
 from adapters.persistence.inbox import SqlTaskInbox
 from adapters.persistence.outbox import CommitSignal, OutboxRelay
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
@@ -476,6 +477,7 @@ class EnrollmentContainer(containers.DeclarativeContainer):
     clock = providers.Dependency()
     auditor = providers.Dependency()
     catalog_reader = providers.Dependency()
+    session_factory = providers.Dependency()
 
     courses = providers.Singleton(CatalogCourseDirectory, catalog_reader)
     enroll = providers.Singleton(enrolling.EnrollInCourse, uow_factory, courses, clock, auditor)
@@ -484,7 +486,8 @@ class EnrollmentContainer(containers.DeclarativeContainer):
     accept_offer = providers.Singleton(enrolling.AcceptSeatOffer, uow_factory, courses, clock, auditor)
     withdraw = providers.Singleton(enrolling.WithdrawFromWaitlist, uow_factory, clock)
     expire_offers = providers.Singleton(enrolling.ExpireSeatOffers, uow_factory, clock)
-    my_enrollments = providers.Singleton(enrollment_queries.ListMyEnrollments, uow_factory)
+    reader = providers.Singleton(SqlEnrollmentReader, session_factory)
+    my_enrollments = providers.Singleton(enrollment_queries.ListMyEnrollments, reader)
     get_enrollment = providers.Singleton(enrollment_queries.GetEnrollment, uow_factory)
     check_access = providers.Singleton(enrollment_queries.CheckAccess, uow_factory, clock)
     create_cohort = providers.Singleton(cohorts.CreateCohort, uow_factory, courses, clock, auditor)
@@ -528,6 +531,7 @@ class ApplicationContainer(containers.DeclarativeContainer):
         clock=infrastructure.clock,
         auditor=identity.auditor,
         catalog_reader=catalog.catalog_reader,
+        session_factory=infrastructure.session_factory,
     )
     billing = providers.Container(BillingContainer, settings=settings, http_client=infrastructure.http_client)
     messaging = providers.Container(

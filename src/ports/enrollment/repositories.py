@@ -75,6 +75,14 @@ class WaitlistRepository(Protocol):
     async def expired_offers(self, now: dt.datetime, *, limit: int) -> list[WaitlistEntry]: ...
 
 
+class EnrollmentReader(Protocol):
+    """Reads outside a unit of work, for pages that only show enrollments."""
+
+    async def for_user(self, user_id: uuid.UUID, *, after: uuid.UUID | None, limit: int) -> EnrollmentPage:
+        """As ``EnrollmentRepository.for_user``; the enrollments are detached (read only)."""
+        ...
+
+
 class EnrollmentUnitOfWork(UnitOfWork, Protocol):
     enrollments: EnrollmentRepository
     cohorts: CohortRepository

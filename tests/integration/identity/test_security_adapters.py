@@ -536,3 +536,21 @@ async def test_each_hashing_thread_has_the_next_hash_queued_behind_the_current_o
     elapsed = time.perf_counter() - started
     # Two are handed to the single thread at once; the others as soon as a slot frees.
     assert len(submitted) == 4 and submitted[1] - started < 0.01 < submitted[2] - started < elapsed
+
+
+def test_a_remembered_token_is_still_checked_for_time_and_a_tampered_copy_is_not_remembered(
+    key1: Ed25519PrivateKey,
+) -> None:
+    tokens = _tokens([("k1", key1)])
+    token = tokens.issue(user_id=USER, role="student", session_id="s", now=NOW)
+    assert tokens.verify(token, now=NOW).user_id == USER
+    assert tokens.verify(token, now=NOW).user_id == USER  # from memory this time
+    # Expiry and not-before are checked on every use, remembered or not.
+    assert _invalid(tokens, token, NOW + dt.timedelta(seconds=900)) == "auth.token_expired"
+    assert _invalid(tokens, token, NOW - dt.timedelta(hours=1)) == "auth.invalid_token"
+    # A copy with one signature byte changed is a different string: checked, refused, not kept.
+    head, _, signature = token.rpartition(".")
+    forged = f"{head}.{('A' if signature[0] != 'A' else 'B')}{signature[1:]}"
+    for _ in range(2):
+        assert _invalid(tokens, forged) == "auth.invalid_token"
+    assert forged not in tokens._verified

@@ -9,7 +9,7 @@ from core.enrollment.domain.enrollments import Enrollment
 from core.identity.application.context import Principal
 from core.identity.domain.roles import Permission
 from core.shared.errors import NotFound
-from ports.enrollment.repositories import EnrollmentPage, EnrollmentUnitOfWork
+from ports.enrollment.repositories import EnrollmentPage, EnrollmentReader, EnrollmentUnitOfWork
 from ports.shared.clock import Clock
 
 UowFactory = Callable[[], EnrollmentUnitOfWork]
@@ -17,12 +17,11 @@ MAX_PAGE = 100
 
 
 class ListMyEnrollments:
-    def __init__(self, uow: UowFactory) -> None:
-        self._uow = uow
+    def __init__(self, reader: EnrollmentReader) -> None:
+        self._reader = reader
 
     async def __call__(self, principal: Principal, *, after: uuid.UUID | None, limit: int) -> EnrollmentPage:
-        async with self._uow() as uow:
-            return await uow.enrollments.for_user(principal.user_id, after=after, limit=max(1, min(limit, MAX_PAGE)))
+        return await self._reader.for_user(principal.user_id, after=after, limit=max(1, min(limit, MAX_PAGE)))
 
 
 class GetEnrollment:
