@@ -37,6 +37,7 @@ from adapters.persistence.engine import make_engine, make_session_factory
 from adapters.persistence.enrollment_reader import SqlEnrollmentReader
 from adapters.persistence.inbox import SqlTaskInbox
 from adapters.persistence.outbox import CommitSignal, OutboxRelay
+from adapters.persistence.price_list import CatalogPriceList
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.ratelimit.memory import MemoryRateLimiter
 from adapters.ratelimit.redis import RedisRateLimiter
@@ -45,6 +46,7 @@ from adapters.storage.local_fs import LocalObjectStorage
 from adapters.tasks.brokers import make_broker
 from adapters.tasks.dispatch import BrokerDispatch
 from core.billing.application import pricing
+from core.billing.domain.taxes import Seller, TaxRate, TaxTable
 from core.catalog.application import (
     authoring,
     catalog_queries,
@@ -73,7 +75,7 @@ from core.identity.application.session_store import SessionStore
 from core.messaging.application import mail
 from core.presence.application import presence
 from core.security.application import ip_rules
-from entrypoints.bootstrap.settings import Settings
+from entrypoints.bootstrap.settings import Settings, parse_tax_rates
 from ports.billing.fx import FxRates
 from ports.shared.cache import Cache
 from ports.shared.health import HealthCheck
@@ -464,12 +466,28 @@ def _fx_rates(settings: Settings, http_client: OutboundHttpClient) -> FxRates:
     return StaticFxRates()
 
 
+def _seller(settings: Settings) -> Seller:
+    return Seller(settings.seller_country, settings.seller_vat_id, settings.prices_include_tax)
+
+
+def _tax_table(settings: Settings) -> TaxTable:
+    return TaxTable(
+        TaxRate(country, percent, "VAT", region) for country, region, percent in parse_tax_rates(settings.tax_rates)
+    )
+
+
 class BillingContainer(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     http_client = providers.Dependency()
+    catalog_reader = providers.Dependency()
+    clock = providers.Dependency()
 
     fx_rates = providers.Singleton(_fx_rates, settings, http_client)
     price_quote = providers.Singleton(pricing.PriceQuote, fx_rates)
+    price_list = providers.Singleton(CatalogPriceList, catalog_reader)
+    seller = providers.Singleton(_seller, settings)
+    tax_table = providers.Singleton(_tax_table, settings)
+    quote_courses = providers.Singleton(pricing.QuoteCourses, price_list, price_quote, seller, tax_table, clock)
 
 
 class EnrollmentContainer(containers.DeclarativeContainer):
@@ -533,7 +551,13 @@ class ApplicationContainer(containers.DeclarativeContainer):
         catalog_reader=catalog.catalog_reader,
         session_factory=infrastructure.session_factory,
     )
-    billing = providers.Container(BillingContainer, settings=settings, http_client=infrastructure.http_client)
+    billing = providers.Container(
+        BillingContainer,
+        settings=settings,
+        http_client=infrastructure.http_client,
+        catalog_reader=catalog.catalog_reader,
+        clock=infrastructure.clock,
+    )
     messaging = providers.Container(
         MessagingContainer,
         uow_factory=infrastructure.uow.provider,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
@@ -67,6 +69,16 @@ class Settings:
     s3_access_key_id: str | None = _field(None, "S3 access key id (unset: the AWS default chain).", secret=True)
     s3_secret_access_key: str | None = _field(None, "S3 secret access key.", secret=True)
     presign_ttl_seconds: int = _field(300, "Lifetime of presigned upload and download URLs.", minimum=1)
+    seller_country: str = _field(
+        "US", "Country the platform sells from (ISO 3166-1 alpha-2): taxes and reverse charge."
+    )
+    seller_vat_id: str | None = _field(None, "The seller's VAT number, printed on invoices.")
+    prices_include_tax: bool = _field(True, "Course prices include sales tax (else tax is added at checkout).")
+    tax_rates: str = _field(
+        "",
+        "Sales tax by the buyer's place: COUNTRY[-REGION]=PERCENT, comma separated "
+        "(e.g. DE=19,FR=20,IL=18,US-NY=8.875). Unset: no tax.",
+    )
     fx_feed_url: str | None = _field(
         None,
         "Exchange-rate feed in the ECB eurofxref XML format, read daily "
@@ -196,6 +208,26 @@ def _check_combinations(settings: Settings) -> None:
             )
     if bool(settings.s3_access_key_id) != bool(settings.s3_secret_access_key):
         raise SettingsError(f"{ENV_PREFIX}S3_SECRET_ACCESS_KEY: set both S3 keys or neither")
+    if not re.fullmatch(r"[A-Za-z]{2}", settings.seller_country):
+        raise SettingsError(
+            f"{ENV_PREFIX}SELLER_COUNTRY: expected a two-letter country code, got {settings.seller_country!r}"
+        )
+    parse_tax_rates(settings.tax_rates)
+
+
+_TAX_RATE = re.compile(r"^([A-Za-z]{2})(?:-([A-Za-z0-9]{1,10}))?=(\d{1,2}(?:\.\d{1,4})?|100)$")
+
+
+def parse_tax_rates(text: str) -> list[tuple[str, str | None, Decimal]]:
+    """``DE=19,US-NY=8.875`` as (country, region, percent); SettingsError names a bad entry."""
+    rates = []
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        match = _TAX_RATE.match(entry)
+        if match is None:
+            raise SettingsError(f"{ENV_PREFIX}TAX_RATES: expected COUNTRY[-REGION]=PERCENT, got {entry!r}")
+        country, region, percent = match.groups()
+        rates.append((country.upper(), region.upper() if region else None, Decimal(percent)))
+    return rates
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import uuid
 
-from core.billing.domain.quotes import Quote, QuoteRequest, build_quote, required_rates
+from core.billing.domain.quotes import MAX_ITEMS, Quote, QuoteRequest, build_quote, required_rates
+from core.billing.domain.taxes import Buyer, Seller, TaxTable
+from core.shared.errors import InvalidInput, NotFound
+from core.shared.money import MINOR_UNITS
+from ports.billing.catalog import PriceList
 from ports.billing.fx import ExchangeRate, FxRates
+from ports.shared.clock import Clock
 
 
 class PriceQuote:
@@ -22,3 +29,36 @@ class PriceQuote:
         for base, quote in needed:
             fetched[(base, quote)] = await self._rates.rate(base, quote, on=request.now.date())
         return build_quote(dataclasses.replace(request, rates=fetched))
+
+
+@dataclasses.dataclass(frozen=True)
+class QuoteCoursesCommand:
+    course_ids: tuple[uuid.UUID, ...]
+    currency: str
+    buyer: Buyer
+
+
+class QuoteCourses:
+    """What these published courses cost this buyer now, in this currency, line by line: the
+    price a checkout will charge (coupons and sales join when they are stored)."""
+
+    def __init__(
+        self, prices: PriceList, price_quote: PriceQuote, seller: Seller, taxes: TaxTable, clock: Clock
+    ) -> None:
+        self._prices, self._price_quote = prices, price_quote
+        self._seller, self._taxes, self._clock = seller, taxes, clock
+
+    async def __call__(self, command: QuoteCoursesCommand) -> Quote:
+        currency = command.currency.upper()
+        if currency not in MINOR_UNITS:  # before any rate is looked up for it
+            raise InvalidInput("money.currency", f"currency must be one of {', '.join(sorted(MINOR_UNITS))}")
+        ids = tuple(dict.fromkeys(command.course_ids))  # the same course twice is one line
+        if not ids or len(ids) > MAX_ITEMS:
+            raise InvalidInput("quote.items", f"quote 1 to {MAX_ITEMS} courses")
+        items = await self._prices.priced(ids)
+        missing = [str(i) for i in ids if i not in {item.course_id for item in items}]
+        if missing:
+            raise NotFound("course.not_found", "no published course with these ids", {"missing": missing})
+        now: dt.datetime = self._clock.now()
+        request = QuoteRequest(tuple(items), currency, command.buyer, self._seller, self._taxes, now)
+        return await self._price_quote(request)
