@@ -347,3 +347,36 @@ invoice_sequences = sa.Table(
     sa.Column("year", sa.Integer, primary_key=True),
     sa.Column("last", sa.Integer, nullable=False),
 )
+
+# Coupons by normalised code. Percentages are exact decimal strings (no float, no NUMERIC
+# differences between SQLite and PostgreSQL); fixed amounts are minor units per currency.
+coupons = sa.Table(
+    "coupons",
+    metadata,
+    sa.Column("code", sa.String(40), primary_key=True),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("percent_off", sa.String(12), nullable=True),
+    sa.Column("amounts_off", json_type(), nullable=False),
+    sa.Column("course_ids", json_type(), nullable=False),
+    sa.Column("starts_at", UtcDateTime, nullable=True),
+    sa.Column("expires_at", UtcDateTime, nullable=True),
+    sa.Column("max_redemptions", sa.Integer, nullable=True),
+    sa.Column("max_per_user", sa.Integer, nullable=True),
+    sa.Column("stackable", sa.Boolean, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+course_sales = sa.Table(
+    "course_sales",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("course_id", sa.Uuid, nullable=False),
+    sa.Column("starts_at", UtcDateTime, nullable=False),
+    sa.Column("ends_at", UtcDateTime, nullable=False),
+    sa.Column("price_amount", sa.BigInteger, nullable=True),
+    sa.Column("price_currency", sa.String(3), nullable=True),
+    sa.Column("percent_off", sa.String(12), nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_course_sales_course_id_ends_at", "course_id", "ends_at"),
+)

@@ -31,6 +31,7 @@ from adapters.persistence.repositories.enrollment import (
 from adapters.persistence.repositories.invoice_numbers import SqlInvoiceNumbers
 from adapters.persistence.repositories.ip_rules import SqlIpRuleRepository
 from adapters.persistence.repositories.oauth_links import SqlOAuthLinkRepository
+from adapters.persistence.repositories.promotions import SqlCouponRepository, SqlSaleRepository
 from adapters.persistence.repositories.users import SqlUserRepository
 from core.shared.errors import Conflict
 from core.shared.events import AggregateRoot, DomainEvent
@@ -41,11 +42,13 @@ from ports.shared.clock import Clock
 class SqlAlchemyUnitOfWork:
     categories: SqlCategoryRepository
     cohorts: SqlCohortRepository
+    coupons: SqlCouponRepository
     courses: SqlCourseRepository
     enrollments: SqlEnrollmentRepository
     invoice_numbers: SqlInvoiceNumbers
     ip_rules: SqlIpRuleRepository
     oauth_links: SqlOAuthLinkRepository
+    sales: SqlSaleRepository
     users: SqlUserRepository
     waitlist: SqlWaitlistRepository
 
@@ -76,6 +79,8 @@ class SqlAlchemyUnitOfWork:
         self.cohorts = SqlCohortRepository(self._session)
         self.waitlist = SqlWaitlistRepository(self._session)
         self.invoice_numbers = SqlInvoiceNumbers(self._session)
+        self.coupons = SqlCouponRepository(self._session)
+        self.sales = SqlSaleRepository(self._session)
         return self
 
     async def __aexit__(

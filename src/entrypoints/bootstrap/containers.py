@@ -45,7 +45,7 @@ from adapters.search.embedded import EmbeddedSearchIndex
 from adapters.storage.local_fs import LocalObjectStorage
 from adapters.tasks.brokers import make_broker
 from adapters.tasks.dispatch import BrokerDispatch
-from core.billing.application import pricing
+from core.billing.application import pricing, promotions
 from core.billing.domain.taxes import Seller, TaxRate, TaxTable
 from core.catalog.application import (
     authoring,
@@ -481,13 +481,24 @@ class BillingContainer(containers.DeclarativeContainer):
     http_client = providers.Dependency()
     catalog_reader = providers.Dependency()
     clock = providers.Dependency()
+    uow_factory = providers.Dependency()
+    read_uow_factory = providers.Dependency()
+    auditor = providers.Dependency()
 
     fx_rates = providers.Singleton(_fx_rates, settings, http_client)
     price_quote = providers.Singleton(pricing.PriceQuote, fx_rates)
     price_list = providers.Singleton(CatalogPriceList, catalog_reader)
     seller = providers.Singleton(_seller, settings)
     tax_table = providers.Singleton(_tax_table, settings)
-    quote_courses = providers.Singleton(pricing.QuoteCourses, price_list, price_quote, seller, tax_table, clock)
+    quote_courses = providers.Singleton(
+        pricing.QuoteCourses, price_list, price_quote, seller, tax_table, clock, read_uow_factory
+    )
+    create_coupon = providers.Singleton(promotions.CreateCoupon, uow_factory, clock, auditor)
+    list_coupons = providers.Singleton(promotions.ListCoupons, uow_factory)
+    set_coupon_active = providers.Singleton(promotions.SetCouponActive, uow_factory, auditor)
+    schedule_sale = providers.Singleton(promotions.ScheduleSale, uow_factory, clock, auditor)
+    list_sales = providers.Singleton(promotions.ListSales, uow_factory)
+    cancel_sale = providers.Singleton(promotions.CancelSale, uow_factory, auditor)
 
 
 class EnrollmentContainer(containers.DeclarativeContainer):
@@ -557,6 +568,9 @@ class ApplicationContainer(containers.DeclarativeContainer):
         http_client=infrastructure.http_client,
         catalog_reader=catalog.catalog_reader,
         clock=infrastructure.clock,
+        uow_factory=infrastructure.uow.provider,
+        read_uow_factory=infrastructure.read_uow.provider,
+        auditor=identity.auditor,
     )
     messaging = providers.Container(
         MessagingContainer,

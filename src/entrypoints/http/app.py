@@ -20,6 +20,7 @@ from entrypoints.http.problems import EXCEPTION_HANDLERS
 from entrypoints.http.rate_limit import RateLimitMiddleware
 from entrypoints.http.request_context import RequestContextMiddleware
 from entrypoints.http.routes.admin_ip_rules import IpRuleController
+from entrypoints.http.routes.admin_pricing import CouponController, SaleController
 from entrypoints.http.routes.admin_users import AdminUserController, AuditController
 from entrypoints.http.routes.auth import auth_router
 from entrypoints.http.routes.catalog import CatalogController
@@ -75,6 +76,8 @@ def create_app(container: ApplicationContainer, *, owns_container: bool = False)
             CourseController,
             CatalogController,
             CheckoutController,
+            CouponController,
+            SaleController,
             EnrollmentController,
             CohortController,
             WaitlistController,

@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from collections.abc import Callable
 
-from core.billing.domain.quotes import MAX_ITEMS, Quote, QuoteRequest, build_quote, required_rates
+from core.billing.domain.coupons import normalize_code
+from core.billing.domain.quotes import MAX_ITEMS, CouponUse, Quote, QuoteRequest, build_quote, required_rates
 from core.billing.domain.taxes import Buyer, Seller, TaxTable
 from core.shared.errors import InvalidInput, NotFound
 from core.shared.money import MINOR_UNITS
 from ports.billing.catalog import PriceList
 from ports.billing.fx import ExchangeRate, FxRates
+from ports.billing.promotions import PromotionsUnitOfWork
 from ports.shared.clock import Clock
 
 
@@ -36,17 +39,25 @@ class QuoteCoursesCommand:
     course_ids: tuple[uuid.UUID, ...]
     currency: str
     buyer: Buyer
+    coupon_codes: tuple[str, ...] = ()
 
 
 class QuoteCourses:
-    """What these published courses cost this buyer now, in this currency, line by line: the
-    price a checkout will charge (coupons and sales join when they are stored)."""
+    """What these published courses cost this buyer now, in this currency, line by line, with
+    their scheduled sales and the coupons given: the price a checkout will charge."""
 
     def __init__(
-        self, prices: PriceList, price_quote: PriceQuote, seller: Seller, taxes: TaxTable, clock: Clock
+        self,
+        prices: PriceList,
+        price_quote: PriceQuote,
+        seller: Seller,
+        taxes: TaxTable,
+        clock: Clock,
+        promotions: Callable[[], PromotionsUnitOfWork],
     ) -> None:
         self._prices, self._price_quote = prices, price_quote
         self._seller, self._taxes, self._clock = seller, taxes, clock
+        self._promotions = promotions
 
     async def __call__(self, command: QuoteCoursesCommand) -> Quote:
         currency = command.currency.upper()
@@ -60,5 +71,19 @@ class QuoteCourses:
         if missing:
             raise NotFound("course.not_found", "no published course with these ids", {"missing": missing})
         now: dt.datetime = self._clock.now()
-        request = QuoteRequest(tuple(items), currency, command.buyer, self._seller, self._taxes, now)
+        async with self._promotions() as uow:
+            sales = await uow.sales.current_and_future(ids, now=now)
+            coupons = []
+            for code in dict.fromkeys(normalize_code(c) for c in command.coupon_codes):
+                coupon = await uow.coupons.get(code)
+                if coupon is None:
+                    raise InvalidInput("coupon.unknown", f"there is no coupon {code}", {"code": code})
+                # Redemption counts come with orders; until then no limit has been used up.
+                coupons.append(CouponUse(coupon))
+        items = [
+            dataclasses.replace(item, sales=tuple(s for s in sales if s.course_id == item.course_id)) for item in items
+        ]
+        request = QuoteRequest(
+            tuple(items), currency, command.buyer, self._seller, self._taxes, now, coupons=tuple(coupons)
+        )
         return await self._price_quote(request)

@@ -46,6 +46,7 @@ class Coupon:
     max_redemptions: int | None = None
     max_per_user: int | None = None
     stackable: bool = False
+    active: bool = True  # an admin can switch a coupon off without losing its history
 
     def __post_init__(self) -> None:
         if not _CODE.match(self.code):
@@ -80,6 +81,8 @@ class Coupon:
 
     def check(self, *, now: dt.datetime, currency: str, redeemed: int, redeemed_by_buyer: int) -> None:
         """Usable now, in this currency, within its limits; otherwise a clear refusal."""
+        if not self.active:
+            raise InvalidInput("coupon.inactive", f"coupon {self.code} is no longer valid", {"code": self.code})
         if self.starts_at is not None and now < self.starts_at:
             raise InvalidInput("coupon.not_started", f"coupon {self.code} is not valid yet", {"code": self.code})
         if self.expires_at is not None and now >= self.expires_at:

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from core.billing.domain.rounding import percent
 from core.shared.errors import InvalidInput
+from core.shared.ids import new_id
 from core.shared.money import Money
 
 
@@ -22,6 +23,7 @@ class ScheduledSale:
     ends_at: dt.datetime
     price: Money | None = None
     percent_off: Decimal | None = None
+    id: uuid.UUID = dataclasses.field(default_factory=new_id)
 
     def __post_init__(self) -> None:
         if (self.price is None) == (self.percent_off is None):

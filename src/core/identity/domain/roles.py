@@ -45,6 +45,7 @@ class Permission(enum.StrEnum):
     AUDIT_READ = "audit:read"
     PLATFORM_CONFIGURE = "platform:configure"
     CATEGORIES_MANAGE = "categories:manage"
+    PRICING_MANAGE = "pricing:manage"  # coupons and scheduled sales
 
 
 _STUDENT = frozenset(
@@ -67,6 +68,7 @@ _ADMIN = _INSTRUCTOR | {
     Permission.ROLES_GRANT_BASIC,
     Permission.AUDIT_READ,
     Permission.CATEGORIES_MANAGE,
+    Permission.PRICING_MANAGE,
 }
 _SUPER_ADMIN = _ADMIN | {Permission.ROLES_GRANT_ADMIN, Permission.PLATFORM_CONFIGURE}
 

@@ -56,6 +56,7 @@ class QuoteLineDto(msgspec.Struct):
 
 class QuoteDto(msgspec.Struct):
     currency: str
+    coupons: list[str]
     prices_include_tax: bool
     reverse_charge: bool
     lines: list[QuoteLineDto]
@@ -72,6 +73,7 @@ class QuoteRequestDto(msgspec.Struct, forbid_unknown_fields=True):
     country: Annotated[str, msgspec.Meta(min_length=2, max_length=2)]
     region: Annotated[str, msgspec.Meta(max_length=10)] | None = None
     vat_id: Annotated[str, msgspec.Meta(max_length=20)] | None = None
+    coupons: Annotated[list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=5)] = []
 
 
 def _money(m: Money) -> MoneyDto:
@@ -85,6 +87,7 @@ def _percent(value: Decimal) -> str:
 def quote_dto(q: Quote) -> QuoteDto:
     return QuoteDto(
         currency=q.currency,
+        coupons=list(q.coupons),
         prices_include_tax=q.prices_include_tax,
         reverse_charge=q.reverse_charge,
         lines=[
@@ -131,5 +134,5 @@ class CheckoutController(Controller):
     )
     async def quote(self, request: Request[Any, Any, Any], data: JSONBody[QuoteRequestDto]) -> QuoteDto:
         buyer = Buyer(data.country, data.region, data.vat_id)
-        command = QuoteCoursesCommand(tuple(data.course_ids), data.currency, buyer)
+        command = QuoteCoursesCommand(tuple(data.course_ids), data.currency, buyer, tuple(data.coupons))
         return quote_dto(await container_of(request).billing.quote_courses()(command))
