@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import registry
 
 from adapters.persistence import tables
+from core.billing.domain.orders import Order
 from core.catalog.domain.category import Category
 from core.enrollment.domain.cohorts import Cohort, WaitlistEntry
 from core.enrollment.domain.enrollments import Enrollment
@@ -56,4 +57,5 @@ def start_mappers() -> None:
     # No version column: the only concurrent change, seats_taken, is a conditional update.
     mapper_registry.map_imperatively(Cohort, tables.cohorts)
     mapper_registry.map_imperatively(WaitlistEntry, tables.waitlist_entries)
+    mapper_registry.map_imperatively(Order, tables.orders, version_id_col=tables.orders.c.version)
     _started = True

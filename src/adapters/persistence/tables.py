@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
-from adapters.persistence.types import UtcDateTime, json_type
+from adapters.persistence.types import JsonTuple, UtcDateTime, json_type
+from core.billing.domain.orders import OrderLine
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -379,4 +382,42 @@ course_sales = sa.Table(
     sa.Column("percent_off", sa.String(12), nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Index("ix_course_sales_course_id_ends_at", "course_id", "ends_at"),
+)
+
+
+class _OrderLines(JsonTuple):
+    cache_ok = True
+
+    def to_json(self, item: Any) -> Any:
+        return item.to_dict()
+
+    def from_json(self, item: Any) -> Any:
+        return OrderLine.from_dict(item)
+
+
+# Orders: what a buyer was charged, line by line, with the exchange rates used (JSON, exact).
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("buyer_id", sa.Uuid, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("lines", _OrderLines, nullable=False),
+    sa.Column("rates", JsonTuple, nullable=False),
+    sa.Column("coupons", JsonTuple, nullable=False),
+    sa.Column("reverse_charge", sa.Boolean, nullable=False),
+    sa.Column("buyer_country", sa.String(2), nullable=False),
+    sa.Column("buyer_region", sa.String(10), nullable=True),
+    sa.Column("buyer_vat_id", sa.String(20), nullable=True),
+    sa.Column("idempotency_key", sa.String(100), nullable=False),
+    sa.Column("request_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("paid_at", UtcDateTime, nullable=True),
+    sa.Column("payment_ref", sa.String(200), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    # Same key, same buyer: the same order (checkout retries are safe).
+    sa.UniqueConstraint("buyer_id", "idempotency_key", name="uq_orders_buyer_id_idempotency_key"),
+    sa.Index("ix_orders_buyer_id_id", "buyer_id", "id"),
 )

@@ -31,6 +31,7 @@ from adapters.persistence.repositories.enrollment import (
 from adapters.persistence.repositories.invoice_numbers import SqlInvoiceNumbers
 from adapters.persistence.repositories.ip_rules import SqlIpRuleRepository
 from adapters.persistence.repositories.oauth_links import SqlOAuthLinkRepository
+from adapters.persistence.repositories.orders import SqlOrderRepository
 from adapters.persistence.repositories.promotions import SqlCouponRepository, SqlSaleRepository
 from adapters.persistence.repositories.users import SqlUserRepository
 from core.shared.errors import Conflict
@@ -48,6 +49,7 @@ class SqlAlchemyUnitOfWork:
     invoice_numbers: SqlInvoiceNumbers
     ip_rules: SqlIpRuleRepository
     oauth_links: SqlOAuthLinkRepository
+    orders: SqlOrderRepository
     sales: SqlSaleRepository
     users: SqlUserRepository
     waitlist: SqlWaitlistRepository
@@ -81,6 +83,7 @@ class SqlAlchemyUnitOfWork:
         self.invoice_numbers = SqlInvoiceNumbers(self._session)
         self.coupons = SqlCouponRepository(self._session)
         self.sales = SqlSaleRepository(self._session)
+        self.orders = SqlOrderRepository(self._session, self._seen)
         return self
 
     async def __aexit__(

@@ -45,6 +45,7 @@ from adapters.search.embedded import EmbeddedSearchIndex
 from adapters.storage.local_fs import LocalObjectStorage
 from adapters.tasks.brokers import make_broker
 from adapters.tasks.dispatch import BrokerDispatch
+from core.billing.application import checkout as checkout_cases
 from core.billing.application import pricing, promotions
 from core.billing.domain.taxes import Seller, TaxRate, TaxTable
 from core.catalog.application import (
@@ -499,6 +500,9 @@ class BillingContainer(containers.DeclarativeContainer):
     schedule_sale = providers.Singleton(promotions.ScheduleSale, uow_factory, clock, auditor)
     list_sales = providers.Singleton(promotions.ListSales, uow_factory)
     cancel_sale = providers.Singleton(promotions.CancelSale, uow_factory, auditor)
+    checkout = providers.Singleton(checkout_cases.Checkout, uow_factory, quote_courses, clock, auditor)
+    my_orders = providers.Singleton(checkout_cases.ListMyOrders, uow_factory)
+    get_order = providers.Singleton(checkout_cases.GetOrder, uow_factory)
 
 
 class EnrollmentContainer(containers.DeclarativeContainer):
@@ -511,6 +515,7 @@ class EnrollmentContainer(containers.DeclarativeContainer):
     courses = providers.Singleton(CatalogCourseDirectory, catalog_reader)
     enroll = providers.Singleton(enrolling.EnrollInCourse, uow_factory, courses, clock, auditor)
     grant = providers.Singleton(enrolling.GrantEnrollment, uow_factory, courses, clock, auditor)
+    enroll_paid_order = providers.Singleton(enrolling.EnrollPaidOrder, uow_factory, courses, clock)
     cancel = providers.Singleton(enrolling.CancelEnrollment, uow_factory, clock, auditor)
     accept_offer = providers.Singleton(enrolling.AcceptSeatOffer, uow_factory, courses, clock, auditor)
     withdraw = providers.Singleton(enrolling.WithdrawFromWaitlist, uow_factory, clock)

@@ -25,7 +25,7 @@ from entrypoints.http.routes.admin_users import AdminUserController, AuditContro
 from entrypoints.http.routes.auth import auth_router
 from entrypoints.http.routes.catalog import CatalogController
 from entrypoints.http.routes.categories import CategoryController
-from entrypoints.http.routes.checkout import CheckoutController
+from entrypoints.http.routes.checkout import CheckoutController, OrderController
 from entrypoints.http.routes.courses import CourseController
 from entrypoints.http.routes.enrollments import CohortController, EnrollmentController, WaitlistController
 from entrypoints.http.routes.health import health, ready
@@ -76,6 +76,7 @@ def create_app(container: ApplicationContainer, *, owns_container: bool = False)
             CourseController,
             CatalogController,
             CheckoutController,
+            OrderController,
             CouponController,
             SaleController,
             EnrollmentController,

@@ -7,9 +7,11 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from core.billing.domain.orders import OrderPaid
 from core.catalog.application.course_search import IndexCourseCommand
 from core.catalog.domain.course_events import CourseArchived, CoursePublished
 from core.catalog.domain.events import CATEGORY_TREE_CHANGED
+from core.enrollment.application.enrolling import EnrollPaidOrderCommand
 from core.identity.domain.events import AccountEmailRequested
 from core.messaging.application.mail import SendRequestedEmailCommand
 from core.messaging.domain.email import EmailRequested, Recipient, request_email
@@ -38,6 +40,15 @@ async def _index_course(container: ApplicationContainer, payload: Mapping[str, A
 async def _invalidate_catalog(container: ApplicationContainer, _payload: Mapping[str, Any]) -> object:
     # The use case already did this after its commit; this covers a cache that was down then.
     return await container.catalog.invalidate_catalog()()
+
+
+async def _enroll_paid_order(container: ApplicationContainer, payload: Mapping[str, Any]) -> object:
+    command = EnrollPaidOrderCommand(
+        order_id=uuid.UUID(str(payload["order_id"])),
+        user_id=uuid.UUID(str(payload["buyer_id"])),
+        course_ids=tuple(uuid.UUID(str(c)) for c in payload["course_ids"]),
+    )
+    return await container.enrollment.enroll_paid_order()(command)
 
 
 async def _send_email(container: ApplicationContainer, payload: Mapping[str, Any]) -> object:
@@ -81,6 +92,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(
         "catalog.invalidate_catalog", (CoursePublished.event_type, CourseArchived.event_type), _invalidate_catalog
     ),
+    # Access follows a confirmed payment, never the order alone.
+    Subscription("enrollment.enroll_paid_order", (OrderPaid.event_type,), _enroll_paid_order),
     # The email queue: every email leaves through the outbox and this handler, once.
     Subscription("messaging.send_email", (EmailRequested.event_type,), _send_email),
     Subscription("identity.send_account_email", (AccountEmailRequested.event_type,), _send_account_email),

@@ -241,6 +241,50 @@ class GrantEnrollment:
         return enrollment
 
 
+@dataclasses.dataclass(frozen=True)
+class EnrollPaidOrderCommand:
+    order_id: uuid.UUID
+    user_id: uuid.UUID
+    course_ids: tuple[uuid.UUID, ...]
+
+
+class EnrollPaidOrder:
+    """Runs on ``billing.order_paid``: the buyer gets each course of the order, once. Handlers
+    may run more than once for one event (at-least-once delivery), so an active enrollment is
+    left as it is; prerequisites were the buyer's to check before paying."""
+
+    def __init__(self, uow: UowFactory, courses: CourseDirectory, clock: Clock) -> None:
+        self._uow, self._courses, self._clock = uow, courses, clock
+
+    async def __call__(self, command: EnrollPaidOrderCommand) -> int:
+        started = 0
+        for course_id in command.course_ids:
+            course = await self._courses.published(course_id)
+            if course is None:
+                continue  # archived since it was bought: nothing to open (a refund case)
+            now = self._clock.now()
+            async with self._uow() as uow:
+                existing = await uow.enrollments.find(command.user_id, course_id)
+                if existing is not None and existing.status == EnrollmentStatus.ACTIVE:
+                    continue
+                if existing is not None:
+                    existing.reactivate(revision=course.revision, cohort_id=None, source=EnrollmentSource.PAID, now=now)
+                else:
+                    await uow.enrollments.add(
+                        Enrollment.start(
+                            user_id=command.user_id,
+                            course_id=course_id,
+                            revision=course.revision,
+                            cohort_id=None,
+                            source=EnrollmentSource.PAID,
+                            now=now,
+                        )
+                    )
+                await uow.commit()
+                started += 1
+        return started
+
+
 class CancelEnrollment:
     """The learner leaves (or an admin removes them); a cohort seat goes to the next in line."""
 

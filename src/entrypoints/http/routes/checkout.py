@@ -1,4 +1,5 @@
-"""Checkout over HTTP. For now the quote: what courses cost a buyer, line by line, before paying."""
+"""Checkout over HTTP: the quote (what courses cost a buyer, line by line), placing an order with
+an Idempotency-Key, and the buyer's orders."""
 
 from __future__ import annotations
 
@@ -8,15 +9,21 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, post
-from litestar.params import JSONBody
-from litestar.status_codes import HTTP_200_OK
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from core.billing.application.checkout import CheckoutCommand
 from core.billing.application.pricing import QuoteCoursesCommand
+from core.billing.domain.orders import Order
 from core.billing.domain.quotes import MAX_ITEMS, Quote
 from core.billing.domain.taxes import Buyer
+from core.identity.domain.roles import Permission
 from core.shared.money import Money
+from entrypoints.http.auth import current_principal, request_context, requires
 from entrypoints.http.dependencies import container_of
+
+ENROLL = requires(Permission.ENROLL)
 
 
 class MoneyDto(msgspec.Struct):
@@ -117,6 +124,71 @@ def quote_dto(q: Quote) -> QuoteDto:
     )
 
 
+class OrderLineDto(msgspec.Struct):
+    course_id: uuid.UUID
+    title: str
+    list_minor: int
+    discount_minor: int
+    net_minor: int
+    tax_minor: int
+    total_minor: int
+    tax_name: str | None
+    tax_percent: str
+
+
+class OrderDto(msgspec.Struct):
+    id: uuid.UUID
+    status: str
+    currency: str
+    lines: list[OrderLineDto]
+    total: MoneyDto
+    tax: MoneyDto
+    coupons: list[str]
+    reverse_charge: bool
+    exchange_rates: list[dict[str, str]]
+    created_at: dt.datetime
+    paid_at: dt.datetime | None
+
+
+class OrderPageDto(msgspec.Struct):
+    items: list[OrderDto]
+    next_cursor: uuid.UUID | None
+
+
+def order_dto(o: Order) -> OrderDto:
+    return OrderDto(
+        id=o.id,
+        status=str(o.status),
+        currency=o.currency,
+        lines=[
+            OrderLineDto(
+                line.course_id,
+                line.title,
+                line.list_minor,
+                line.discount_minor,
+                line.net_minor,
+                line.tax_minor,
+                line.total_minor,
+                line.tax_name,
+                _percent(line.tax_percent),
+            )
+            for line in o.lines
+        ],
+        total=_money(o.total),
+        tax=_money(o.tax),
+        coupons=list(o.coupons),
+        reverse_charge=o.reverse_charge,
+        exchange_rates=[dict(rate) for rate in o.rates],
+        created_at=o.created_at,
+        paid_at=o.paid_at,
+    )
+
+
+def _quote_command(data: QuoteRequestDto) -> QuoteCoursesCommand:
+    buyer = Buyer(data.country, data.region, data.vat_id)
+    return QuoteCoursesCommand(tuple(data.course_ids), data.currency, buyer, tuple(data.coupons))
+
+
 class CheckoutController(Controller):
     path = "/api/v1/checkout"
     tags = ["checkout"]
@@ -133,6 +205,42 @@ class CheckoutController(Controller):
         status_code=HTTP_200_OK,
     )
     async def quote(self, request: Request[Any, Any, Any], data: JSONBody[QuoteRequestDto]) -> QuoteDto:
-        buyer = Buyer(data.country, data.region, data.vat_id)
-        command = QuoteCoursesCommand(tuple(data.course_ids), data.currency, buyer, tuple(data.coupons))
-        return quote_dto(await container_of(request).billing.quote_courses()(command))
+        return quote_dto(await container_of(request).billing.quote_courses()(_quote_command(data)))
+
+    @post(
+        "/",
+        summary="Place an order for courses (send an Idempotency-Key header)",
+        description=(
+            "Prices the courses exactly as the quote does and keeps that as the order. Retrying with "
+            "the same `Idempotency-Key` and body answers with the same order; the same key with "
+            "another body is 422 `idempotency.key_reused`. A free order is `paid` at once and its "
+            "courses open; a paid one is `pending_payment` until the payment is confirmed."
+        ),
+        guards=[ENROLL],
+        status_code=HTTP_201_CREATED,
+    )
+    async def place_order(self, request: Request[Any, Any, Any], data: JSONBody[QuoteRequestDto]) -> OrderDto:
+        command = CheckoutCommand(_quote_command(data), request.headers.get("idempotency-key", ""))
+        order = await container_of(request).billing.checkout()(
+            current_principal(request), command, request_context(request)
+        )
+        return order_dto(order)
+
+
+class OrderController(Controller):
+    path = "/api/v1/orders"
+    tags = ["checkout"]
+
+    @get("/", summary="My orders, newest first", guards=[ENROLL])
+    async def mine(
+        self,
+        request: Request[Any, Any, Any],
+        cursor: FromQuery[uuid.UUID | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> OrderPageDto:
+        page = await container_of(request).billing.my_orders()(current_principal(request), after=cursor, limit=limit)
+        return OrderPageDto([order_dto(o) for o in page.items], page.next_cursor)
+
+    @get("/{order_id:uuid}", summary="One of my orders (any, for admins)", guards=[ENROLL])
+    async def get_one(self, request: Request[Any, Any, Any], order_id: FromPath[uuid.UUID]) -> OrderDto:
+        return order_dto(await container_of(request).billing.get_order()(current_principal(request), order_id))
