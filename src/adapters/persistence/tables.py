@@ -421,3 +421,14 @@ orders = sa.Table(
     sa.UniqueConstraint("buyer_id", "idempotency_key", name="uq_orders_buyer_id_idempotency_key"),
     sa.Index("ix_orders_buyer_id_id", "buyer_id", "id"),
 )
+
+# Payment webhooks as received: once per (provider, event id), processed by the worker.
+webhook_events = sa.Table(
+    "webhook_events",
+    metadata,
+    sa.Column("provider", sa.String(20), primary_key=True),
+    sa.Column("event_id", sa.String(100), primary_key=True),
+    sa.Column("event_type", sa.String(100), nullable=False),
+    sa.Column("payload", json_type(), nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+)

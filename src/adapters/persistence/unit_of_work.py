@@ -34,6 +34,7 @@ from adapters.persistence.repositories.oauth_links import SqlOAuthLinkRepository
 from adapters.persistence.repositories.orders import SqlOrderRepository
 from adapters.persistence.repositories.promotions import SqlCouponRepository, SqlSaleRepository
 from adapters.persistence.repositories.users import SqlUserRepository
+from adapters.persistence.repositories.webhooks import SqlWebhookInbox
 from core.shared.errors import Conflict
 from core.shared.events import AggregateRoot, DomainEvent
 from core.shared.ids import new_id
@@ -53,6 +54,7 @@ class SqlAlchemyUnitOfWork:
     sales: SqlSaleRepository
     users: SqlUserRepository
     waitlist: SqlWaitlistRepository
+    webhooks: SqlWebhookInbox
 
     def __init__(
         self,
@@ -84,6 +86,7 @@ class SqlAlchemyUnitOfWork:
         self.coupons = SqlCouponRepository(self._session)
         self.sales = SqlSaleRepository(self._session)
         self.orders = SqlOrderRepository(self._session, self._seen)
+        self.webhooks = SqlWebhookInbox(self._session)
         return self
 
     async def __aexit__(

@@ -29,6 +29,7 @@ from adapters.identity.totp import PyotpTotp
 from adapters.mail.jinja import JinjaTemplateRenderer
 from adapters.mail.maildir import MaildirMailer
 from adapters.mail.smtp import SmtpMailer
+from adapters.payments.sandbox import SandboxWebhooks
 from adapters.persistence.account_lookup import SqlAccountLookup
 from adapters.persistence.audit_log import SqlAuditLog
 from adapters.persistence.catalog_reader import SqlCatalogReader
@@ -46,7 +47,7 @@ from adapters.storage.local_fs import LocalObjectStorage
 from adapters.tasks.brokers import make_broker
 from adapters.tasks.dispatch import BrokerDispatch
 from core.billing.application import checkout as checkout_cases
-from core.billing.application import pricing, promotions
+from core.billing.application import pricing, promotions, webhooks
 from core.billing.domain.taxes import Seller, TaxRate, TaxTable
 from core.catalog.application import (
     authoring,
@@ -78,6 +79,7 @@ from core.presence.application import presence
 from core.security.application import ip_rules
 from entrypoints.bootstrap.settings import Settings, parse_tax_rates
 from ports.billing.fx import FxRates
+from ports.billing.payments import WebhookVerifier
 from ports.shared.cache import Cache
 from ports.shared.health import HealthCheck
 from ports.shared.mail import EmailAddress, Mailer
@@ -477,6 +479,14 @@ def _tax_table(settings: Settings) -> TaxTable:
     )
 
 
+def _webhook_verifiers(settings: Settings) -> dict[str, WebhookVerifier]:
+    verifiers: dict[str, WebhookVerifier] = {}
+    if settings.sandbox_webhook_secrets:
+        secrets = [s.strip() for s in settings.sandbox_webhook_secrets.split(",") if s.strip()]
+        verifiers["sandbox"] = SandboxWebhooks(secrets)
+    return verifiers
+
+
 class BillingContainer(containers.DeclarativeContainer):
     settings = providers.Dependency(instance_of=Settings)
     http_client = providers.Dependency()
@@ -503,6 +513,9 @@ class BillingContainer(containers.DeclarativeContainer):
     checkout = providers.Singleton(checkout_cases.Checkout, uow_factory, quote_courses, clock, auditor)
     my_orders = providers.Singleton(checkout_cases.ListMyOrders, uow_factory)
     get_order = providers.Singleton(checkout_cases.GetOrder, uow_factory)
+    webhook_verifiers = providers.Singleton(_webhook_verifiers, settings)
+    receive_webhook = providers.Singleton(webhooks.ReceivePaymentWebhook, uow_factory, clock)
+    apply_webhook = providers.Singleton(webhooks.ApplyPaymentWebhook, uow_factory, clock)
 
 
 class EnrollmentContainer(containers.DeclarativeContainer):

@@ -79,6 +79,11 @@ class Settings:
         "Sales tax by the buyer's place: COUNTRY[-REGION]=PERCENT, comma separated "
         "(e.g. DE=19,FR=20,IL=18,US-NY=8.875). Unset: no tax.",
     )
+    sandbox_webhook_secrets: str | None = _field(
+        None,
+        "Signing secrets of the sandbox payment provider's webhooks, comma separated (several while "
+        "rotating). Unset: /api/v1/webhooks/sandbox is off.",
+    )
     fx_feed_url: str | None = _field(
         None,
         "Exchange-rate feed in the ECB eurofxref XML format, read daily "

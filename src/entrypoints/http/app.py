@@ -33,6 +33,7 @@ from entrypoints.http.routes.oauth import oauth_routes
 from entrypoints.http.routes.objects import object_routes
 from entrypoints.http.routes.search import SearchController
 from entrypoints.http.routes.users import UserController
+from entrypoints.http.routes.webhooks import payment_webhook
 from ports.shared.rate_limit import RateLimit
 
 
@@ -84,6 +85,7 @@ def create_app(container: ApplicationContainer, *, owns_container: bool = False)
             WaitlistController,
             SearchController,
             IpRuleController,
+            payment_webhook,
             *object_routes(),
             assets_router(),
         ],

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from core.billing.application.webhooks import PaymentWebhookReceived
 from core.billing.domain.orders import OrderPaid
 from core.catalog.application.course_search import IndexCourseCommand
 from core.catalog.domain.course_events import CourseArchived, CoursePublished
@@ -51,6 +52,10 @@ async def _enroll_paid_order(container: ApplicationContainer, payload: Mapping[s
     return await container.enrollment.enroll_paid_order()(command)
 
 
+async def _apply_payment_webhook(container: ApplicationContainer, payload: Mapping[str, Any]) -> object:
+    return await container.billing.apply_webhook()(str(payload["provider"]), str(payload["event_id"]))
+
+
 async def _send_email(container: ApplicationContainer, payload: Mapping[str, Any]) -> object:
     return await container.messaging.send_requested_email()(SendRequestedEmailCommand(dict(payload)))
 
@@ -92,6 +97,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription(
         "catalog.invalidate_catalog", (CoursePublished.event_type, CourseArchived.event_type), _invalidate_catalog
     ),
+    Subscription("billing.apply_payment_webhook", (PaymentWebhookReceived.event_type,), _apply_payment_webhook),
     # Access follows a confirmed payment, never the order alone.
     Subscription("enrollment.enroll_paid_order", (OrderPaid.event_type,), _enroll_paid_order),
     # The email queue: every email leaves through the outbox and this handler, once.

@@ -1,0 +1,1 @@
+"""Payment providers: webhook signatures (and, next, the gateways)."""

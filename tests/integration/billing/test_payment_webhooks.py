@@ -1,0 +1,82 @@
+"""Payment webhooks: signed, kept once, applied once, however they are delivered."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+import uuid
+from typing import Any
+
+from adapters.payments import signatures
+from core.shared.money import Money
+from tests.integration.billing.conftest import Identity
+from tests.integration.courses.seed import published_course
+
+
+def _event(order: dict[str, Any], *, event_id: str = "evt_1", amount: int | None = None) -> bytes:
+    data = {
+        "order_id": order["id"],
+        "payment_id": "pay_1",
+        "amount_minor": order["total"]["amount_minor"] if amount is None else amount,
+        "currency": order["currency"],
+    }
+    return json.dumps({"id": event_id, "type": "payment.succeeded", "data": data}).encode()
+
+
+async def _deliver(identity: Identity, body: bytes, *, secret: str = "whsec_current", stamp: int | None = None) -> Any:
+    header = signatures.sign(body, secret, stamp or int(time.time()))
+    return await identity.client.post(
+        "/api/v1/webhooks/sandbox",
+        content=body,
+        headers={"Stripe-Signature": header, "Content-Type": "application/json"},
+    )
+
+
+async def _paid_order(identity: Identity, who: dict[str, str]) -> tuple[dict[str, Any], uuid.UUID]:
+    course = await published_course(identity.container, "Paid Course", price=Money(4_900, "USD"))
+    body = {"course_ids": [str(course.id)], "currency": "USD", "country": "DE"}
+    response = await identity.client.post("/api/v1/checkout", json=body, headers={**who, "Idempotency-Key": "k1"})
+    assert response.status_code == 201, response.text
+    return response.json(), course.id
+
+
+async def test_a_payment_webhook_delivered_again_and_again_enrolls_exactly_once(identity: Identity) -> None:
+    ann = await identity.signed_in("ann@example.test")
+    order, course_id = await _paid_order(identity, ann)
+    body = _event(order)
+
+    sequential = [await _deliver(identity, body) for _ in range(10)]
+    concurrent = await asyncio.gather(*(_deliver(identity, body) for _ in range(5)))
+    responses = sequential + list(concurrent)
+    random.Random(7).shuffle(responses)
+    assert {r.status_code for r in responses} == {200}
+    assert sum(not r.json()["duplicate"] for r in responses) == 1  # kept once
+
+    await identity.deliver_mail()  # the worker applies it, then enrolls on billing.order_paid
+    await identity.deliver_mail()
+    paid = (await identity.client.get(f"/api/v1/orders/{order['id']}", headers=ann)).json()
+    assert paid["status"] == "paid" and paid["paid_at"]
+    mine = (await identity.client.get("/api/v1/enrollments", headers=ann)).json()["items"]
+    assert [(e["course_id"], e["source"]) for e in mine] == [(str(course_id), "paid")]
+
+
+async def test_unsigned_stale_or_wrong_amount_webhooks_change_nothing(identity: Identity) -> None:
+    ann = await identity.signed_in("ann@example.test")
+    order, _ = await _paid_order(identity, ann)
+
+    assert (await _deliver(identity, _event(order), secret="whsec_guess")).status_code == 401
+    assert (await _deliver(identity, _event(order), stamp=int(time.time()) - 3600)).status_code == 401
+    assert (await _deliver(identity, _event(order), secret="whsec_old")).status_code == 200  # rotation
+    assert (await identity.client.post("/api/v1/webhooks/paypal", content=b"{}")).status_code == 404
+
+    short = await _deliver(identity, _event(order, event_id="evt_short", amount=100))
+    assert short.status_code == 200
+    await identity.deliver_mail()
+    await identity.deliver_mail()
+    # The rotated-secret delivery was genuine (full amount): paid. The short one changed nothing.
+    status = (await identity.client.get(f"/api/v1/orders/{order['id']}", headers=ann)).json()["status"]
+    assert status == "paid"
+    applied = await identity.container.billing.apply_webhook()("sandbox", "evt_short")
+    assert applied == "amount_mismatch"
