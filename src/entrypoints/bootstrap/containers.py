@@ -516,6 +516,7 @@ class BillingContainer(containers.DeclarativeContainer):
     webhook_verifiers = providers.Singleton(_webhook_verifiers, settings)
     receive_webhook = providers.Singleton(webhooks.ReceivePaymentWebhook, uow_factory, clock)
     apply_webhook = providers.Singleton(webhooks.ApplyPaymentWebhook, uow_factory, clock)
+    received_webhooks = providers.Singleton(webhooks.ReceivedWebhooks, uow_factory)
 
 
 class EnrollmentContainer(containers.DeclarativeContainer):

@@ -25,7 +25,7 @@ from core.shared.errors import NotFound
 from entrypoints.bootstrap.containers import ApplicationContainer
 from entrypoints.bootstrap.logging import configure_logging
 from entrypoints.bootstrap.settings import describe
-from entrypoints.cli import courses, database, enrollments, search, services, users
+from entrypoints.cli import courses, database, enrollments, payments, search, services, users
 from entrypoints.cli.runner import fail, run_with_container, settings_or_exit
 from entrypoints.http.app import lyceum_version
 
@@ -47,6 +47,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(courses.app, name="courses")
 app.add_typer(database.app, name="db")
 app.add_typer(enrollments.app, name="enrollments")
+app.add_typer(payments.app, name="payments")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(ips_app, name="ips")
 app.add_typer(search.app, name="search")

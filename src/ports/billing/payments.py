@@ -41,6 +41,13 @@ class WebhookInbox(Protocol):
 
     async def get(self, provider: str, event_id: str) -> PaymentEvent | None: ...
 
+    async def received(
+        self, *, provider: str | None, since: dt.datetime | None, after: tuple[str, str] | None, limit: int
+    ) -> list[tuple[str, str]]:
+        """(provider, event id) of kept events, oldest first, for replaying; ``after`` is the
+        last pair of the previous page."""
+        ...
+
 
 class PaymentsUnitOfWork(UnitOfWork, Protocol):
     webhooks: WebhookInbox

@@ -56,3 +56,16 @@ class SqlWebhookInbox:
             currency=payload["currency"],
             raw=payload.get("raw", {}),
         )
+
+    async def received(
+        self, *, provider: str | None, since: dt.datetime | None, after: tuple[str, str] | None, limit: int
+    ) -> list[tuple[str, str]]:
+        stmt = sa.select(_w.provider, _w.event_id)
+        if provider is not None:
+            stmt = stmt.where(_w.provider == provider)
+        if since is not None:
+            stmt = stmt.where(_w.received_at >= since)
+        if after is not None:
+            stmt = stmt.where(sa.tuple_(_w.provider, _w.event_id) > sa.tuple_(*after))
+        stmt = stmt.order_by(_w.provider, _w.event_id).limit(limit)
+        return [(row.provider, row.event_id) for row in (await self._session.execute(stmt)).all()]

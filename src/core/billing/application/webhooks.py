@@ -8,6 +8,7 @@ order is paid once (``Order.mark_paid``), and ``billing.order_paid`` enrolls onc
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Protocol
@@ -78,3 +79,16 @@ class ApplyPaymentWebhook:
             order.mark_paid(f"{provider}:{event.payment_id}", self._clock.now())
             await uow.commit()
         return "paid"
+
+
+class ReceivedWebhooks:
+    """Pages of kept webhooks, for ``lyceum payments replay-webhooks``."""
+
+    def __init__(self, uow: UowFactory) -> None:
+        self._uow = uow
+
+    async def __call__(
+        self, *, provider: str | None, since: dt.datetime | None, after: tuple[str, str] | None, limit: int
+    ) -> list[tuple[str, str]]:
+        async with self._uow() as uow:
+            return await uow.webhooks.received(provider=provider, since=since, after=after, limit=limit)
