@@ -432,3 +432,17 @@ webhook_events = sa.Table(
     sa.Column("payload", json_type(), nullable=False),
     sa.Column("received_at", UtcDateTime, nullable=False),
 )
+
+# The revenue ledger (double entry, debits positive). A transaction posts once: its id is
+# derived from what it records (the sale of an order), and (transaction, account) is unique.
+ledger_entries = sa.Table(
+    "ledger_entries",
+    metadata,
+    sa.Column("transaction_id", sa.Uuid, primary_key=True),
+    sa.Column("account", sa.String(80), primary_key=True),
+    sa.Column("order_id", sa.Uuid, nullable=False),
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("posted_at", UtcDateTime, nullable=False),
+    sa.Index("ix_ledger_entries_account", "account"),
+)

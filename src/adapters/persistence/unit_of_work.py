@@ -30,6 +30,7 @@ from adapters.persistence.repositories.enrollment import (
 )
 from adapters.persistence.repositories.invoice_numbers import SqlInvoiceNumbers
 from adapters.persistence.repositories.ip_rules import SqlIpRuleRepository
+from adapters.persistence.repositories.ledger import SqlLedgerRepository
 from adapters.persistence.repositories.oauth_links import SqlOAuthLinkRepository
 from adapters.persistence.repositories.orders import SqlOrderRepository
 from adapters.persistence.repositories.promotions import SqlCouponRepository, SqlSaleRepository
@@ -48,6 +49,7 @@ class SqlAlchemyUnitOfWork:
     courses: SqlCourseRepository
     enrollments: SqlEnrollmentRepository
     invoice_numbers: SqlInvoiceNumbers
+    ledger: SqlLedgerRepository
     ip_rules: SqlIpRuleRepository
     oauth_links: SqlOAuthLinkRepository
     orders: SqlOrderRepository
@@ -87,6 +89,7 @@ class SqlAlchemyUnitOfWork:
         self.sales = SqlSaleRepository(self._session)
         self.orders = SqlOrderRepository(self._session, self._seen)
         self.webhooks = SqlWebhookInbox(self._session)
+        self.ledger = SqlLedgerRepository(self._session)
         return self
 
     async def __aexit__(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 import uuid
+from fractions import Fraction
 
 from dependency_injector import containers, providers
 from redis.asyncio import Redis
@@ -39,6 +40,7 @@ from adapters.persistence.enrollment_reader import SqlEnrollmentReader
 from adapters.persistence.inbox import SqlTaskInbox
 from adapters.persistence.outbox import CommitSignal, OutboxRelay
 from adapters.persistence.price_list import CatalogPriceList
+from adapters.persistence.repositories.ledger import SqlCourseOwners
 from adapters.persistence.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.ratelimit.memory import MemoryRateLimiter
 from adapters.ratelimit.redis import RedisRateLimiter
@@ -47,7 +49,7 @@ from adapters.storage.local_fs import LocalObjectStorage
 from adapters.tasks.brokers import make_broker
 from adapters.tasks.dispatch import BrokerDispatch
 from core.billing.application import checkout as checkout_cases
-from core.billing.application import pricing, promotions, webhooks
+from core.billing.application import pricing, promotions, revenue, webhooks
 from core.billing.domain.taxes import Seller, TaxRate, TaxTable
 from core.catalog.application import (
     authoring,
@@ -495,6 +497,7 @@ class BillingContainer(containers.DeclarativeContainer):
     uow_factory = providers.Dependency()
     read_uow_factory = providers.Dependency()
     auditor = providers.Dependency()
+    session_factory = providers.Dependency()
 
     fx_rates = providers.Singleton(_fx_rates, settings, http_client)
     price_quote = providers.Singleton(pricing.PriceQuote, fx_rates)
@@ -517,6 +520,16 @@ class BillingContainer(containers.DeclarativeContainer):
     receive_webhook = providers.Singleton(webhooks.ReceivePaymentWebhook, uow_factory, clock)
     apply_webhook = providers.Singleton(webhooks.ApplyPaymentWebhook, uow_factory, clock)
     received_webhooks = providers.Singleton(webhooks.ReceivedWebhooks, uow_factory)
+    course_owners = providers.Singleton(SqlCourseOwners, session_factory)
+    post_sale = providers.Singleton(
+        revenue.PostSale,
+        uow_factory,
+        course_owners,
+        clock,
+        providers.Callable(lambda percent: Fraction(percent, 100), settings.provided.platform_fee_percent),
+    )
+    my_earnings = providers.Singleton(revenue.MyEarnings, uow_factory)
+    ledger_balance = providers.Singleton(revenue.LedgerBalance, uow_factory)
 
 
 class EnrollmentContainer(containers.DeclarativeContainer):
@@ -590,6 +603,7 @@ class ApplicationContainer(containers.DeclarativeContainer):
         uow_factory=infrastructure.uow.provider,
         read_uow_factory=infrastructure.read_uow.provider,
         auditor=identity.auditor,
+        session_factory=infrastructure.session_factory,
     )
     messaging = providers.Container(
         MessagingContainer,

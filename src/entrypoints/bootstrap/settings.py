@@ -79,6 +79,9 @@ class Settings:
         "Sales tax by the buyer's place: COUNTRY[-REGION]=PERCENT, comma separated "
         "(e.g. DE=19,FR=20,IL=18,US-NY=8.875). Unset: no tax.",
     )
+    platform_fee_percent: int = _field(
+        30, "The platform's share of each sale's net amount, in percent; instructors get the rest.", minimum=0
+    )
     sandbox_webhook_secrets: str | None = _field(
         None,
         "Signing secrets of the sandbox payment provider's webhooks, comma separated (several while "
@@ -218,6 +221,8 @@ def _check_combinations(settings: Settings) -> None:
             f"{ENV_PREFIX}SELLER_COUNTRY: expected a two-letter country code, got {settings.seller_country!r}"
         )
     parse_tax_rates(settings.tax_rates)
+    if settings.platform_fee_percent > 100:
+        raise SettingsError(f"{ENV_PREFIX}PLATFORM_FEE_PERCENT: at most 100")
 
 
 _TAX_RATE = re.compile(r"^([A-Za-z]{2})(?:-([A-Za-z0-9]{1,10}))?=(\d{1,2}(?:\.\d{1,4})?|100)$")

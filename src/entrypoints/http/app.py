@@ -31,6 +31,7 @@ from entrypoints.http.routes.enrollments import CohortController, EnrollmentCont
 from entrypoints.http.routes.health import health, ready
 from entrypoints.http.routes.oauth import oauth_routes
 from entrypoints.http.routes.objects import object_routes
+from entrypoints.http.routes.revenue import ledger_balance, my_earnings
 from entrypoints.http.routes.search import SearchController
 from entrypoints.http.routes.users import UserController
 from entrypoints.http.routes.webhooks import payment_webhook
@@ -86,6 +87,8 @@ def create_app(container: ApplicationContainer, *, owns_container: bool = False)
             SearchController,
             IpRuleController,
             payment_webhook,
+            my_earnings,
+            ledger_balance,
             *object_routes(),
             assets_router(),
         ],

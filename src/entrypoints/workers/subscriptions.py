@@ -56,6 +56,10 @@ async def _apply_payment_webhook(container: ApplicationContainer, payload: Mappi
     return await container.billing.apply_webhook()(str(payload["provider"]), str(payload["event_id"]))
 
 
+async def _post_sale(container: ApplicationContainer, payload: Mapping[str, Any]) -> object:
+    return await container.billing.post_sale()(uuid.UUID(str(payload["order_id"])))
+
+
 async def _send_email(container: ApplicationContainer, payload: Mapping[str, Any]) -> object:
     return await container.messaging.send_requested_email()(SendRequestedEmailCommand(dict(payload)))
 
@@ -100,6 +104,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     Subscription("billing.apply_payment_webhook", (PaymentWebhookReceived.event_type,), _apply_payment_webhook),
     # Access follows a confirmed payment, never the order alone.
     Subscription("enrollment.enroll_paid_order", (OrderPaid.event_type,), _enroll_paid_order),
+    Subscription("billing.post_sale", (OrderPaid.event_type,), _post_sale),
     # The email queue: every email leaves through the outbox and this handler, once.
     Subscription("messaging.send_email", (EmailRequested.event_type,), _send_email),
     Subscription("identity.send_account_email", (AccountEmailRequested.event_type,), _send_account_email),

@@ -80,3 +80,28 @@ async def test_unsigned_stale_or_wrong_amount_webhooks_change_nothing(identity: 
     assert status == "paid"
     applied = await identity.container.billing.apply_webhook()("sandbox", "evt_short")
     assert applied == "amount_mismatch"
+
+
+async def test_a_paid_order_posts_one_balanced_ledger_transaction_and_pays_its_instructor(identity: Identity) -> None:
+    from core.identity.application.context import Principal
+    from core.identity.domain.roles import Role
+
+    teacher = await identity.signed_in("teacher@example.test", role=Role.INSTRUCTOR)
+    owner = Principal(await identity.user_id("teacher@example.test"), Role.INSTRUCTOR, "test")
+    auditor = await identity.signed_in("auditor@example.test", role=Role.ADMIN)
+    ann = await identity.signed_in("ann@example.test")
+    course = await published_course(identity.container, "Paid Course", owner=owner, price=Money(10_000, "USD"))
+    body = {"course_ids": [str(course.id)], "currency": "USD", "country": "DE"}
+    order = (await identity.client.post("/api/v1/checkout", json=body, headers={**ann, "Idempotency-Key": "k"})).json()
+
+    for _ in range(3):
+        assert (await _deliver(identity, _event(order))).status_code == 200
+        await identity.deliver_mail()
+        await identity.deliver_mail()
+    assert await identity.container.billing.post_sale()(uuid.UUID(order["id"])) is False  # posted once only
+
+    earnings = (await identity.client.get("/api/v1/earnings", headers=teacher)).json()
+    assert earnings == {"amounts": {"USD": 7_000}}  # net 100.00 minus the 30% platform fee
+    assert (await identity.client.get("/api/v1/earnings", headers=ann)).status_code == 403
+    ledger = (await identity.client.get("/api/v1/admin/ledger/balance", headers=auditor)).json()
+    assert ledger == {"amounts": {"USD": 0}}

@@ -1,0 +1,70 @@
+"""Revenue sharing: each paid order posts one balanced ledger transaction; instructors read
+what they have earned."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Protocol
+
+from core.billing.domain.ledger import instructor_account, sale_entries
+from core.identity.application.context import Principal
+from core.identity.domain.roles import Permission
+from ports.billing.ledger import CourseOwners, LedgerUnitOfWork
+from ports.billing.orders import OrderRepository
+from ports.shared.clock import Clock
+
+# The transaction id of an order's sale: derived, so a redelivered event posts nothing new.
+_SALES = uuid.UUID("6f1d3c1e-5b0a-4c55-9d52-8b3f1f0b2a11")
+
+
+class _LedgerAndOrders(LedgerUnitOfWork, Protocol):
+    orders: OrderRepository
+
+
+UowFactory = Callable[[], _LedgerAndOrders]
+
+
+class PostSale:
+    """Runs on ``billing.order_paid``. Free orders move no money and post nothing."""
+
+    def __init__(self, uow: UowFactory, owners: CourseOwners, clock: Clock, platform_fee: Fraction) -> None:
+        self._uow, self._owners, self._clock, self._fee = uow, owners, clock, platform_fee
+
+    async def __call__(self, order_id: uuid.UUID) -> bool:
+        async with self._uow() as uow:
+            order = await uow.orders.get(order_id)
+            if order is None or order.payment_ref is None or order.total.amount_minor == 0:
+                return False
+            provider = order.payment_ref.split(":", 1)[0]
+            owners = await self._owners.owners(tuple(line.course_id for line in order.lines))
+            entries = sale_entries(order, provider=provider, owners=owners, platform_fee=self._fee)
+            posted = await uow.ledger.post(uuid.uuid5(_SALES, str(order.id)), order.id, entries, at=self._clock.now())
+            await uow.commit()
+        return posted
+
+
+class MyEarnings:
+    """What the platform owes the calling instructor, per currency (minor units)."""
+
+    def __init__(self, uow: UowFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, principal: Principal) -> dict[str, int]:
+        principal.require(Permission.COURSES_AUTHOR)
+        async with self._uow() as uow:
+            owed = await uow.ledger.balances(account=instructor_account(principal.user_id))
+        return {currency: -amount for currency, amount in owed.items()}  # credits are owed
+
+
+class LedgerBalance:
+    """The whole ledger per currency: zero everywhere when every transaction balanced."""
+
+    def __init__(self, uow: UowFactory) -> None:
+        self._uow = uow
+
+    async def __call__(self, principal: Principal) -> dict[str, int]:
+        principal.require(Permission.AUDIT_READ)
+        async with self._uow() as uow:
+            return await uow.ledger.balances()
