@@ -416,6 +416,8 @@ orders = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("paid_at", UtcDateTime, nullable=True),
     sa.Column("payment_ref", sa.String(200), nullable=True),
+    sa.Column("refunded_minor", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("refund_ids", JsonTuple, nullable=False, server_default="[]"),
     sa.Column("version", sa.Integer, nullable=False),
     # Same key, same buyer: the same order (checkout retries are safe).
     sa.UniqueConstraint("buyer_id", "idempotency_key", name="uq_orders_buyer_id_idempotency_key"),

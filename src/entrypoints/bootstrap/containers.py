@@ -49,7 +49,7 @@ from adapters.storage.local_fs import LocalObjectStorage
 from adapters.tasks.brokers import make_broker
 from adapters.tasks.dispatch import BrokerDispatch
 from core.billing.application import checkout as checkout_cases
-from core.billing.application import pricing, promotions, revenue, webhooks
+from core.billing.application import pricing, promotions, refunds, revenue, webhooks
 from core.billing.domain.taxes import Seller, TaxRate, TaxTable
 from core.catalog.application import (
     authoring,
@@ -528,6 +528,8 @@ class BillingContainer(containers.DeclarativeContainer):
         clock,
         providers.Callable(lambda percent: Fraction(percent, 100), settings.provided.platform_fee_percent),
     )
+    post_refund = providers.Singleton(revenue.PostRefund, uow_factory, clock)
+    refund_order = providers.Singleton(refunds.RefundOrder, uow_factory, clock, auditor)
     my_earnings = providers.Singleton(revenue.MyEarnings, uow_factory)
     ledger_balance = providers.Singleton(revenue.LedgerBalance, uow_factory)
 
@@ -543,6 +545,7 @@ class EnrollmentContainer(containers.DeclarativeContainer):
     enroll = providers.Singleton(enrolling.EnrollInCourse, uow_factory, courses, clock, auditor)
     grant = providers.Singleton(enrolling.GrantEnrollment, uow_factory, courses, clock, auditor)
     enroll_paid_order = providers.Singleton(enrolling.EnrollPaidOrder, uow_factory, courses, clock)
+    revoke_refunded = providers.Singleton(enrolling.RevokeRefundedCourses, uow_factory, clock)
     cancel = providers.Singleton(enrolling.CancelEnrollment, uow_factory, clock, auditor)
     accept_offer = providers.Singleton(enrolling.AcceptSeatOffer, uow_factory, courses, clock, auditor)
     withdraw = providers.Singleton(enrolling.WithdrawFromWaitlist, uow_factory, clock)

@@ -25,7 +25,7 @@ from entrypoints.http.routes.admin_users import AdminUserController, AuditContro
 from entrypoints.http.routes.auth import auth_router
 from entrypoints.http.routes.catalog import CatalogController
 from entrypoints.http.routes.categories import CategoryController
-from entrypoints.http.routes.checkout import CheckoutController, OrderController
+from entrypoints.http.routes.checkout import CheckoutController, OrderController, refund_order
 from entrypoints.http.routes.courses import CourseController
 from entrypoints.http.routes.enrollments import CohortController, EnrollmentController, WaitlistController
 from entrypoints.http.routes.health import health, ready
@@ -79,6 +79,7 @@ def create_app(container: ApplicationContainer, *, owns_container: bool = False)
             CatalogController,
             CheckoutController,
             OrderController,
+            refund_order,
             CouponController,
             SaleController,
             EnrollmentController,

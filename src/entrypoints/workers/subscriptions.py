@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from core.billing.application.webhooks import PaymentWebhookReceived
-from core.billing.domain.orders import OrderPaid
+from core.billing.domain.orders import OrderPaid, OrderRefunded
 from core.catalog.application.course_search import IndexCourseCommand
 from core.catalog.domain.course_events import CourseArchived, CoursePublished
 from core.catalog.domain.events import CATEGORY_TREE_CHANGED
@@ -60,6 +60,19 @@ async def _post_sale(container: ApplicationContainer, payload: Mapping[str, Any]
     return await container.billing.post_sale()(uuid.UUID(str(payload["order_id"])))
 
 
+async def _post_refund(container: ApplicationContainer, payload: Mapping[str, Any]) -> object:
+    return await container.billing.post_refund()(
+        uuid.UUID(str(payload["order_id"])), uuid.UUID(str(payload["refund_id"])), int(payload["amount_minor"])
+    )
+
+
+async def _revoke_refunded(container: ApplicationContainer, payload: Mapping[str, Any]) -> object:
+    if not payload.get("full"):
+        return 0  # a partial refund keeps access
+    courses = tuple(uuid.UUID(str(c)) for c in payload["course_ids"])
+    return await container.enrollment.revoke_refunded()(uuid.UUID(str(payload["buyer_id"])), courses)
+
+
 async def _send_email(container: ApplicationContainer, payload: Mapping[str, Any]) -> object:
     return await container.messaging.send_requested_email()(SendRequestedEmailCommand(dict(payload)))
 
@@ -105,6 +118,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     # Access follows a confirmed payment, never the order alone.
     Subscription("enrollment.enroll_paid_order", (OrderPaid.event_type,), _enroll_paid_order),
     Subscription("billing.post_sale", (OrderPaid.event_type,), _post_sale),
+    Subscription("billing.post_refund", (OrderRefunded.event_type,), _post_refund),
+    Subscription("enrollment.revoke_refunded", (OrderRefunded.event_type,), _revoke_refunded),
     # The email queue: every email leaves through the outbox and this handler, once.
     Subscription("messaging.send_email", (EmailRequested.event_type,), _send_email),
     Subscription("identity.send_account_email", (AccountEmailRequested.event_type,), _send_account_email),

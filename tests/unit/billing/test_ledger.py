@@ -56,3 +56,27 @@ def test_every_sale_balances_exactly(amounts: list[int], tax: Decimal, inclusive
     entries = sale_entries(order, provider="stripe", owners=owners, platform_fee=fee)
     assert balance(entries) == {"EUR": 0}
     assert entries[0].amount_minor == order.total.amount_minor
+
+
+@given(
+    st.lists(st.integers(1, 10**7), min_size=1, max_size=6),
+    st.decimals(min_value=0, max_value=30, places=3),
+    st.fractions(min_value=0, max_value=1, max_denominator=1000),
+    st.data(),
+)
+def test_any_refund_reverses_its_share_and_balances(
+    amounts: list[int], tax: Decimal, fee: Fraction, data: st.DataObject
+) -> None:
+    from core.billing.domain.ledger import refund_entries
+
+    order = paid_order(amounts, tax, inclusive=False)
+    sale = sale_entries(order, provider="sandbox", owners={}, platform_fee=fee)
+    refund = data.draw(st.integers(1, order.total.amount_minor))
+    back = refund_entries(sale, refund)
+    assert balance(back) == {"EUR": 0} and back[0].amount_minor == -refund
+    if refund == order.total.amount_minor:  # a full refund undoes the sale exactly
+        assert balance(sale + back) == {"EUR": 0}
+        totals: dict[str, int] = {}
+        for entry in sale + back:
+            totals[entry.account] = totals.get(entry.account, 0) + entry.amount_minor
+        assert set(totals.values()) == {0}

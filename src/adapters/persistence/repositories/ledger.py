@@ -36,6 +36,11 @@ class SqlLedgerRepository:
             return False  # posted before (a redelivered event)
         return True
 
+    async def entries(self, transaction_id: uuid.UUID) -> list[LedgerEntry]:
+        stmt = sa.select(_l.account, _l.amount_minor, _l.currency).where(_l.transaction_id == transaction_id)
+        rows = (await self._session.execute(stmt.order_by(_l.account))).all()
+        return [LedgerEntry(row.account, int(row.amount_minor), row.currency) for row in rows]
+
     async def balances(self, *, account: str | None = None) -> dict[str, int]:
         stmt = sa.select(_l.currency, sa.func.sum(_l.amount_minor)).group_by(_l.currency)
         if account is not None:

@@ -8,15 +8,19 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Protocol
 
-from core.billing.domain.ledger import instructor_account, sale_entries
+from core.billing.domain.ledger import instructor_account, refund_entries, sale_entries
 from core.identity.application.context import Principal
 from core.identity.domain.roles import Permission
 from ports.billing.ledger import CourseOwners, LedgerUnitOfWork
 from ports.billing.orders import OrderRepository
 from ports.shared.clock import Clock
 
-# The transaction id of an order's sale: derived, so a redelivered event posts nothing new.
+# Transaction ids derived from what they record, so a redelivered event posts nothing new.
 _SALES = uuid.UUID("6f1d3c1e-5b0a-4c55-9d52-8b3f1f0b2a11")
+
+
+def sale_transaction(order_id: uuid.UUID) -> uuid.UUID:
+    return uuid.uuid5(_SALES, str(order_id))
 
 
 class _LedgerAndOrders(LedgerUnitOfWork, Protocol):
@@ -40,7 +44,24 @@ class PostSale:
             provider = order.payment_ref.split(":", 1)[0]
             owners = await self._owners.owners(tuple(line.course_id for line in order.lines))
             entries = sale_entries(order, provider=provider, owners=owners, platform_fee=self._fee)
-            posted = await uow.ledger.post(uuid.uuid5(_SALES, str(order.id)), order.id, entries, at=self._clock.now())
+            posted = await uow.ledger.post(sale_transaction(order.id), order.id, entries, at=self._clock.now())
+            await uow.commit()
+        return posted
+
+
+class PostRefund:
+    """Runs on ``billing.order_refunded``: reverses that share of the order's sale, once."""
+
+    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def __call__(self, order_id: uuid.UUID, refund_id: uuid.UUID, amount_minor: int) -> bool:
+        async with self._uow() as uow:
+            sale = await uow.ledger.entries(sale_transaction(order_id))
+            if not sale:
+                return False  # never posted (a free order): nothing to reverse
+            entries = refund_entries(sale, amount_minor)
+            posted = await uow.ledger.post(refund_id, order_id, entries, at=self._clock.now())
             await uow.commit()
         return posted
 

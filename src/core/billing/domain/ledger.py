@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
 from core.billing.domain.orders import Order
+from core.billing.domain.quotes import allocate
 from core.billing.domain.rounding import round_half_up
 
 TAX_PAYABLE = "tax_payable"
@@ -59,3 +60,15 @@ def balance(entries: Iterable[LedgerEntry]) -> dict[str, int]:
     for entry in entries:
         sums[entry.currency] = sums.get(entry.currency, 0) + entry.amount_minor
     return sums
+
+
+def refund_entries(sale: list[LedgerEntry], amount_minor: int) -> list[LedgerEntry]:
+    """The entries giving back ``amount_minor`` of a sale: the cash goes out and every credit of
+    the sale is reversed in proportion, exactly (largest remainders), so it balances too."""
+    cash = [e for e in sale if e.amount_minor > 0]
+    credits = [e for e in sale if e.amount_minor < 0]
+    currency = sale[0].currency
+    shares = allocate(amount_minor, [-e.amount_minor for e in credits])
+    entries = [LedgerEntry(e.account, -amount_minor, currency) for e in cash[:1]]
+    entries += [LedgerEntry(e.account, shares[i], currency) for i, e in enumerate(credits) if shares[i]]
+    return entries

@@ -16,7 +16,7 @@ from typing import Any
 
 from core.billing.domain.quotes import Quote
 from core.billing.domain.taxes import Buyer
-from core.shared.errors import Conflict
+from core.shared.errors import Conflict, InvalidInput
 from core.shared.events import AggregateRoot, DomainEvent
 from core.shared.ids import new_id
 from core.shared.money import Money
@@ -25,7 +25,23 @@ from core.shared.money import Money
 class OrderStatus(enum.StrEnum):
     PENDING_PAYMENT = "pending_payment"
     PAID = "paid"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
     CANCELLED = "cancelled"
+
+
+@dataclasses.dataclass(frozen=True)
+class OrderRefunded(DomainEvent):
+    """Money went back to the buyer; a full refund closes the order's courses to them."""
+
+    event_type = "billing.order_refunded"
+    order_id: uuid.UUID
+    buyer_id: uuid.UUID
+    refund_id: uuid.UUID
+    amount_minor: int
+    currency: str
+    full: bool
+    course_ids: tuple[str, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,6 +102,8 @@ class Order(AggregateRoot):
     updated_at: dt.datetime
     paid_at: dt.datetime | None = None
     payment_ref: str | None = None
+    refunded_minor: int = 0
+    refund_ids: tuple[str, ...] = ()  # each refund once, however often it is asked for
     version: int = 1
 
     @classmethod
@@ -159,3 +177,29 @@ class Order(AggregateRoot):
         self.payment_ref = payment_ref[:200]
         self.record(OrderPaid(self.id, self.buyer_id, tuple(str(line.course_id) for line in self.lines)))
         return True
+
+    def refund(self, refund_id: uuid.UUID, amount: Money | None, now: dt.datetime) -> Money | None:
+        """Give back ``amount`` (all that is left when None) of a paid order; returns it, or None
+        when this refund was made before (a retried request)."""
+        if str(refund_id) in self.refund_ids:
+            return None
+        if self.status not in (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED):
+            raise Conflict("order.not_refundable", f"a {self.status} order cannot be refunded")
+        left = self.total.amount_minor - self.refunded_minor
+        value = left if amount is None else amount.amount_minor
+        if amount is not None and amount.currency != self.currency:
+            raise InvalidInput("refund.currency", f"the order was paid in {self.currency}")
+        if not 0 < value <= left:
+            raise InvalidInput("refund.amount", f"a refund is more than zero and at most {left} (minor units)")
+        self.refunded_minor += value
+        self.refund_ids = (*self.refund_ids, str(refund_id))
+        full = self.refunded_minor == self.total.amount_minor
+        self.status = OrderStatus.REFUNDED if full else OrderStatus.PARTIALLY_REFUNDED
+        self.updated_at = now
+        self.record(
+            OrderRefunded(
+                self.id, self.buyer_id, refund_id, value, self.currency, full,
+                tuple(str(line.course_id) for line in self.lines),
+            )
+        )  # fmt: skip
+        return Money(value, self.currency)

@@ -285,6 +285,31 @@ class EnrollPaidOrder:
         return started
 
 
+class RevokeRefundedCourses:
+    """Runs on a full ``billing.order_refunded``: the buyer's paid enrollments in those courses
+    end (free or granted ones are left alone); repeated deliveries change nothing."""
+
+    def __init__(self, uow: UowFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow, clock
+
+    async def __call__(self, user_id: uuid.UUID, course_ids: tuple[uuid.UUID, ...]) -> int:
+        ended = 0
+        for course_id in course_ids:
+            now = self._clock.now()
+            async with self._uow() as uow:
+                enrollment = await uow.enrollments.find(user_id, course_id)
+                if enrollment is None or enrollment.status != EnrollmentStatus.ACTIVE:
+                    continue
+                if enrollment.source != EnrollmentSource.PAID:
+                    continue
+                enrollment.cancel("refunded", now)
+                if enrollment.cohort_id is not None:
+                    await pass_seat_on(uow, enrollment.cohort_id, now)
+                await uow.commit()
+                ended += 1
+        return ended
+
+
 class CancelEnrollment:
     """The learner leaves (or an admin removes them); a cohort seat goes to the next in line."""
 

@@ -46,6 +46,7 @@ class Permission(enum.StrEnum):
     PLATFORM_CONFIGURE = "platform:configure"
     CATEGORIES_MANAGE = "categories:manage"
     PRICING_MANAGE = "pricing:manage"  # coupons and scheduled sales
+    PAYMENTS_MANAGE = "payments:manage"  # refunds
 
 
 _STUDENT = frozenset(
@@ -69,6 +70,7 @@ _ADMIN = _INSTRUCTOR | {
     Permission.AUDIT_READ,
     Permission.CATEGORIES_MANAGE,
     Permission.PRICING_MANAGE,
+    Permission.PAYMENTS_MANAGE,
 }
 _SUPER_ADMIN = _ADMIN | {Permission.ROLES_GRANT_ADMIN, Permission.PLATFORM_CONFIGURE}
 

@@ -15,10 +15,12 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from core.billing.application.checkout import CheckoutCommand
 from core.billing.application.pricing import QuoteCoursesCommand
+from core.billing.application.refunds import RefundCommand
 from core.billing.domain.orders import Order
 from core.billing.domain.quotes import MAX_ITEMS, Quote
 from core.billing.domain.taxes import Buyer
 from core.identity.domain.roles import Permission
+from core.shared.errors import InvalidInput
 from core.shared.money import Money
 from entrypoints.http.auth import current_principal, request_context, requires
 from entrypoints.http.dependencies import container_of
@@ -148,6 +150,7 @@ class OrderDto(msgspec.Struct):
     exchange_rates: list[dict[str, str]]
     created_at: dt.datetime
     paid_at: dt.datetime | None
+    refunded: MoneyDto
 
 
 class OrderPageDto(msgspec.Struct):
@@ -181,6 +184,7 @@ def order_dto(o: Order) -> OrderDto:
         exchange_rates=[dict(rate) for rate in o.rates],
         created_at=o.created_at,
         paid_at=o.paid_at,
+        refunded=MoneyDto(o.refunded_minor, o.currency),
     )
 
 
@@ -227,6 +231,11 @@ class CheckoutController(Controller):
         return order_dto(order)
 
 
+class RefundRequest(msgspec.Struct, forbid_unknown_fields=True):
+    amount_minor: Annotated[int, msgspec.Meta(gt=0)] | None = None
+    reason: Annotated[str, msgspec.Meta(max_length=300)] = ""
+
+
 class OrderController(Controller):
     path = "/api/v1/orders"
     tags = ["checkout"]
@@ -244,3 +253,27 @@ class OrderController(Controller):
     @get("/{order_id:uuid}", summary="One of my orders (any, for admins)", guards=[ENROLL])
     async def get_one(self, request: Request[Any, Any, Any], order_id: FromPath[uuid.UUID]) -> OrderDto:
         return order_dto(await container_of(request).billing.get_order()(current_principal(request), order_id))
+
+
+@post(
+    "/api/v1/admin/orders/{order_id:uuid}/refunds",
+    summary="Refund all (no amount) or part of a paid order (send an Idempotency-Key header)",
+    description=(
+        "The ledger reverses that share of the sale; a full refund ends the buyer's paid "
+        "enrollments in the order's courses. The same key refunds once."
+    ),
+    tags=["checkout"],
+    guards=[requires(Permission.PAYMENTS_MANAGE)],
+    status_code=HTTP_200_OK,
+)
+async def refund_order(
+    request: Request[Any, Any, Any], order_id: FromPath[uuid.UUID], data: JSONBody[RefundRequest]
+) -> OrderDto:
+    key = request.headers.get("idempotency-key", "")
+    if not 1 <= len(key.strip()) <= 100:
+        raise InvalidInput("idempotency.key", "send an Idempotency-Key header of 1-100 characters")
+    command = RefundCommand(order_id, key, data.amount_minor, data.reason)
+    order = await container_of(request).billing.refund_order()(
+        current_principal(request), command, request_context(request)
+    )
+    return order_dto(order)
