@@ -32,6 +32,7 @@ from adapters.persistence.repositories.invoice_numbers import SqlInvoiceNumbers
 from adapters.persistence.repositories.ip_rules import SqlIpRuleRepository
 from adapters.persistence.repositories.ledger import SqlLedgerRepository
 from adapters.persistence.repositories.oauth_links import SqlOAuthLinkRepository
+from adapters.persistence.repositories.order_access import SqlOrderAccess
 from adapters.persistence.repositories.orders import SqlOrderRepository
 from adapters.persistence.repositories.promotions import SqlCouponRepository, SqlSaleRepository
 from adapters.persistence.repositories.users import SqlUserRepository
@@ -52,6 +53,7 @@ class SqlAlchemyUnitOfWork:
     ledger: SqlLedgerRepository
     ip_rules: SqlIpRuleRepository
     oauth_links: SqlOAuthLinkRepository
+    order_access: SqlOrderAccess
     orders: SqlOrderRepository
     sales: SqlSaleRepository
     users: SqlUserRepository
@@ -90,6 +92,7 @@ class SqlAlchemyUnitOfWork:
         self.orders = SqlOrderRepository(self._session, self._seen)
         self.webhooks = SqlWebhookInbox(self._session)
         self.ledger = SqlLedgerRepository(self._session)
+        self.order_access = SqlOrderAccess(self._session)
         return self
 
     async def __aexit__(

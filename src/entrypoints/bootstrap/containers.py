@@ -528,7 +528,7 @@ class BillingContainer(containers.DeclarativeContainer):
         clock,
         providers.Callable(lambda percent: Fraction(percent, 100), settings.provided.platform_fee_percent),
     )
-    post_refund = providers.Singleton(revenue.PostRefund, uow_factory, clock)
+    post_refund = providers.Singleton(revenue.PostRefund, uow_factory, clock, post_sale)
     refund_order = providers.Singleton(refunds.RefundOrder, uow_factory, clock, auditor)
     my_earnings = providers.Singleton(revenue.MyEarnings, uow_factory)
     ledger_balance = providers.Singleton(revenue.LedgerBalance, uow_factory)
@@ -544,8 +544,7 @@ class EnrollmentContainer(containers.DeclarativeContainer):
     courses = providers.Singleton(CatalogCourseDirectory, catalog_reader)
     enroll = providers.Singleton(enrolling.EnrollInCourse, uow_factory, courses, clock, auditor)
     grant = providers.Singleton(enrolling.GrantEnrollment, uow_factory, courses, clock, auditor)
-    enroll_paid_order = providers.Singleton(enrolling.EnrollPaidOrder, uow_factory, courses, clock)
-    revoke_refunded = providers.Singleton(enrolling.RevokeRefundedCourses, uow_factory, clock)
+    sync_order_access = providers.Singleton(enrolling.SyncOrderAccess, uow_factory, courses, clock)
     cancel = providers.Singleton(enrolling.CancelEnrollment, uow_factory, clock, auditor)
     accept_offer = providers.Singleton(enrolling.AcceptSeatOffer, uow_factory, courses, clock, auditor)
     withdraw = providers.Singleton(enrolling.WithdrawFromWaitlist, uow_factory, clock)

@@ -12,7 +12,6 @@ from core.billing.domain.orders import OrderPaid, OrderRefunded
 from core.catalog.application.course_search import IndexCourseCommand
 from core.catalog.domain.course_events import CourseArchived, CoursePublished
 from core.catalog.domain.events import CATEGORY_TREE_CHANGED
-from core.enrollment.application.enrolling import EnrollPaidOrderCommand
 from core.identity.domain.events import AccountEmailRequested
 from core.messaging.application.mail import SendRequestedEmailCommand
 from core.messaging.domain.email import EmailRequested, Recipient, request_email
@@ -43,13 +42,9 @@ async def _invalidate_catalog(container: ApplicationContainer, _payload: Mapping
     return await container.catalog.invalidate_catalog()()
 
 
-async def _enroll_paid_order(container: ApplicationContainer, payload: Mapping[str, Any]) -> object:
-    command = EnrollPaidOrderCommand(
-        order_id=uuid.UUID(str(payload["order_id"])),
-        user_id=uuid.UUID(str(payload["buyer_id"])),
-        course_ids=tuple(uuid.UUID(str(c)) for c in payload["course_ids"]),
-    )
-    return await container.enrollment.enroll_paid_order()(command)
+async def _sync_order_access(container: ApplicationContainer, payload: Mapping[str, Any]) -> object:
+    # Reads the order as it is now: payment and refund events converge in any order.
+    return await container.enrollment.sync_order_access()(uuid.UUID(str(payload["order_id"])))
 
 
 async def _apply_payment_webhook(container: ApplicationContainer, payload: Mapping[str, Any]) -> object:
@@ -64,13 +59,6 @@ async def _post_refund(container: ApplicationContainer, payload: Mapping[str, An
     return await container.billing.post_refund()(
         uuid.UUID(str(payload["order_id"])), uuid.UUID(str(payload["refund_id"])), int(payload["amount_minor"])
     )
-
-
-async def _revoke_refunded(container: ApplicationContainer, payload: Mapping[str, Any]) -> object:
-    if not payload.get("full"):
-        return 0  # a partial refund keeps access
-    courses = tuple(uuid.UUID(str(c)) for c in payload["course_ids"])
-    return await container.enrollment.revoke_refunded()(uuid.UUID(str(payload["buyer_id"])), courses)
 
 
 async def _send_email(container: ApplicationContainer, payload: Mapping[str, Any]) -> object:
@@ -116,10 +104,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     ),
     Subscription("billing.apply_payment_webhook", (PaymentWebhookReceived.event_type,), _apply_payment_webhook),
     # Access follows a confirmed payment, never the order alone.
-    Subscription("enrollment.enroll_paid_order", (OrderPaid.event_type,), _enroll_paid_order),
+    Subscription("enrollment.sync_order_access", (OrderPaid.event_type, OrderRefunded.event_type), _sync_order_access),
     Subscription("billing.post_sale", (OrderPaid.event_type,), _post_sale),
     Subscription("billing.post_refund", (OrderRefunded.event_type,), _post_refund),
-    Subscription("enrollment.revoke_refunded", (OrderRefunded.event_type,), _revoke_refunded),
     # The email queue: every email leaves through the outbox and this handler, once.
     Subscription("messaging.send_email", (EmailRequested.event_type,), _send_email),
     Subscription("identity.send_account_email", (AccountEmailRequested.event_type,), _send_account_email),

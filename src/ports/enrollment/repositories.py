@@ -9,6 +9,7 @@ from typing import Protocol
 
 from core.enrollment.domain.cohorts import Cohort, WaitlistEntry
 from core.enrollment.domain.enrollments import Enrollment
+from ports.enrollment.orders import OrderAccessReader
 from ports.shared.unit_of_work import UnitOfWork
 
 
@@ -87,3 +88,4 @@ class EnrollmentUnitOfWork(UnitOfWork, Protocol):
     enrollments: EnrollmentRepository
     cohorts: CohortRepository
     waitlist: WaitlistRepository
+    order_access: OrderAccessReader

@@ -6,8 +6,6 @@ import asyncio
 import uuid
 from typing import Any
 
-from core.billing.domain.orders import OrderPaid
-from core.enrollment.application.enrolling import EnrollPaidOrderCommand
 from core.shared.money import Money
 from tests.integration.billing.conftest import Identity
 from tests.integration.courses.seed import published_course
@@ -65,11 +63,12 @@ async def test_a_paid_order_waits_for_payment_and_a_key_means_one_order(identity
     assert (await identity.client.get(f"/api/v1/orders/{first['id']}", headers=ann)).json()["id"] == first["id"]
 
 
-async def test_a_payment_confirmed_twice_enrolls_once(identity: Identity) -> None:
-    course = await published_course(identity.container, "Paid Course", price=Money(4_900, "USD"))
-    buyer = uuid.uuid4()
-    command = EnrollPaidOrderCommand(uuid.uuid4(), buyer, (course.id,))
-    enroll = identity.container.enrollment.enroll_paid_order()
-    assert await enroll(command) == 1
-    assert await enroll(command) == 0  # a redelivered billing.order_paid changes nothing
-    assert OrderPaid.event_type == "billing.order_paid"
+async def test_access_follows_the_order_however_often_it_is_synced(identity: Identity) -> None:
+    ann = await identity.signed_in("ann@example.test")
+    course = await published_course(identity.container, "Free Course")
+    order = await _checkout(identity, ann, "k", 201, course_ids=[str(course.id)], currency="USD", country="US")
+    sync = identity.container.enrollment.sync_order_access()
+    assert await sync(uuid.UUID(order["id"])) == 1
+    assert await sync(uuid.UUID(order["id"])) == 0  # a redelivered event changes nothing
+    assert await sync(uuid.uuid4()) == 0  # no such order
+    assert await _my_courses(identity, ann) == [(str(course.id), "paid")]

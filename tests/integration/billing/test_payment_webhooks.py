@@ -9,6 +9,8 @@ import time
 import uuid
 from typing import Any
 
+import pytest
+
 from adapters.payments import signatures
 from core.shared.money import Money
 from tests.integration.billing.conftest import Identity
@@ -105,3 +107,44 @@ async def test_a_paid_order_posts_one_balanced_ledger_transaction_and_pays_its_i
     assert (await identity.client.get("/api/v1/earnings", headers=ann)).status_code == 403
     ledger = (await identity.client.get("/api/v1/admin/ledger/balance", headers=auditor)).json()
     assert ledger == {"amounts": {"USD": 0}}
+
+
+@pytest.mark.parametrize("seed", [11, 3, 29])
+async def test_payment_webhooks_shuffled_against_a_refund_end_refunded_with_a_zero_ledger(
+    identity: Identity, seed: int
+) -> None:
+    from core.identity.application.context import Principal
+    from core.identity.domain.roles import Role
+
+    teacher = await identity.signed_in("teacher@example.test", role=Role.INSTRUCTOR)
+    owner = Principal(await identity.user_id("teacher@example.test"), Role.INSTRUCTOR, "test")
+    auditor = await identity.signed_in("auditor@example.test", role=Role.ADMIN)
+    ann = await identity.signed_in("ann@example.test")
+    course = await published_course(identity.container, "Paid Course", owner=owner, price=Money(10_000, "USD"))
+    body = {"course_ids": [str(course.id)], "currency": "USD", "country": "DE"}
+    order = (await identity.client.post("/api/v1/checkout", json=body, headers={**ann, "Idempotency-Key": "k"})).json()
+    payment = _event(order)
+    refund = json.dumps(
+        {"id": "evt_refund", "type": "payment.refunded",
+         "data": {"order_id": order["id"], "payment_id": "pay_1", "amount_minor": 11_900, "currency": "USD"}}
+    ).encode()  # fmt: skip
+
+    rng = random.Random(seed)
+    deliveries = [payment] * 10 + [refund]
+    rng.shuffle(deliveries)  # the refund lands somewhere among the sequential payments
+    for body_bytes in deliveries:
+        assert (await _deliver(identity, body_bytes)).status_code == 200
+        if rng.random() < 0.4:
+            await identity.deliver_mail()  # the worker runs at random moments in between
+    at_once = await asyncio.gather(*(_deliver(identity, payment) for _ in range(5)))
+    assert {r.status_code for r in at_once} == {200}
+    for _ in range(3):
+        await identity.deliver_mail()
+
+    final = (await identity.client.get(f"/api/v1/orders/{order['id']}", headers=ann)).json()
+    assert (final["status"], final["refunded"]["amount_minor"]) == ("refunded", 11_900)
+    mine = (await identity.client.get("/api/v1/enrollments", headers=ann)).json()["items"]
+    assert [e["status"] for e in mine] in ([], ["cancelled"])  # never left open
+    ledger = (await identity.client.get("/api/v1/admin/ledger/balance", headers=auditor)).json()["amounts"]
+    assert ledger == {"USD": 0}
+    assert (await identity.client.get("/api/v1/earnings", headers=teacher)).json()["amounts"] == {"USD": 0}

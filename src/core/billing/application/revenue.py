@@ -38,26 +38,36 @@ class PostSale:
 
     async def __call__(self, order_id: uuid.UUID) -> bool:
         async with self._uow() as uow:
-            order = await uow.orders.get(order_id)
-            if order is None or order.payment_ref is None or order.total.amount_minor == 0:
-                return False
-            provider = order.payment_ref.split(":", 1)[0]
-            owners = await self._owners.owners(tuple(line.course_id for line in order.lines))
-            entries = sale_entries(order, provider=provider, owners=owners, platform_fee=self._fee)
-            posted = await uow.ledger.post(sale_transaction(order.id), order.id, entries, at=self._clock.now())
+            posted = await self.post_in(uow, order_id)
             await uow.commit()
         return posted
 
+    async def post_in(self, uow: _LedgerAndOrders, order_id: uuid.UUID) -> bool:
+        """Post the sale inside the caller's unit of work (once; False when already posted)."""
+        order = await uow.orders.get(order_id)
+        if order is None or order.payment_ref is None or order.total.amount_minor == 0:
+            return False
+        provider = order.payment_ref.split(":", 1)[0]
+        owners = await self._owners.owners(tuple(line.course_id for line in order.lines))
+        entries = sale_entries(order, provider=provider, owners=owners, platform_fee=self._fee)
+        return await uow.ledger.post(sale_transaction(order.id), order.id, entries, at=self._clock.now())
+
 
 class PostRefund:
-    """Runs on ``billing.order_refunded``: reverses that share of the order's sale, once."""
+    """Runs on ``billing.order_refunded``: reverses that share of the order's sale, once. The
+    sale is posted first if its own event has not been handled yet (events run in any order)."""
 
-    def __init__(self, uow: UowFactory, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
+    def __init__(self, uow: UowFactory, clock: Clock, post_sale: PostSale) -> None:
+        self._uow, self._clock, self._post_sale = uow, clock, post_sale
 
     async def __call__(self, order_id: uuid.UUID, refund_id: uuid.UUID, amount_minor: int) -> bool:
         async with self._uow() as uow:
             sale = await uow.ledger.entries(sale_transaction(order_id))
+            if not sale:
+                # Posted here, or by the sale's own handler a moment ago (then this post is a
+                # no-op): either way the sale is there to read now.
+                await self._post_sale.post_in(uow, order_id)
+                sale = await uow.ledger.entries(sale_transaction(order_id))
             if not sale:
                 return False  # never posted (a free order): nothing to reverse
             entries = refund_entries(sale, amount_minor)

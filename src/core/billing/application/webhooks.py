@@ -10,16 +10,20 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import uuid
 from collections.abc import Callable
 from typing import Protocol
 
-from core.billing.domain.orders import OrderStatus
+from core.billing.domain.orders import Order, OrderStatus
+from core.shared.errors import Conflict, InvalidInput
 from core.shared.events import DomainEvent
+from core.shared.money import Money
 from ports.billing.orders import OrderRepository
 from ports.billing.payments import PaymentEvent, PaymentsUnitOfWork
 from ports.shared.clock import Clock
 
 log = logging.getLogger("lyceum.billing")
+_PROVIDER_REFUNDS = uuid.UUID("5c2e9a0b-7f41-4d3a-b6e8-1a9d0c4f7e22")
 
 
 class _PaymentsAndOrders(PaymentsUnitOfWork, Protocol):
@@ -62,23 +66,48 @@ class ApplyPaymentWebhook:
             event = await uow.webhooks.get(provider, event_id)
             if event is None or event.order_id is None:
                 return "ignored"
-            if event.event_type != "payment.succeeded":
+            if event.event_type not in ("payment.succeeded", "payment.refunded"):
                 return "ignored"
             order = await uow.orders.get(event.order_id)
             if order is None:
                 log.warning("payment for an unknown order", extra={"provider": provider, "event_id": event_id})
                 return "unknown_order"
-            if (event.amount_minor, event.currency) != (order.total.amount_minor, order.currency):
-                log.warning(
-                    "payment amount does not match the order",
-                    extra={"order_id": str(order.id), "paid": event.amount_minor, "due": order.total.amount_minor},
-                )
-                return "amount_mismatch"
-            if order.status == OrderStatus.PAID:
-                return "already_paid"
-            order.mark_paid(f"{provider}:{event.payment_id}", self._clock.now())
-            await uow.commit()
+            now = self._clock.now()
+            if event.event_type == "payment.refunded":
+                outcome = self._refund(order, event, now)
+            else:
+                outcome = self._pay(order, event, now)
+            if outcome in ("paid", "refunded"):
+                await uow.commit()
+        return outcome
+
+    @staticmethod
+    def _pay(order: Order, event: PaymentEvent, now: dt.datetime) -> str:
+        if (event.amount_minor, event.currency) != (order.total.amount_minor, order.currency):
+            log.warning(
+                "payment amount does not match the order",
+                extra={"order_id": str(order.id), "paid": event.amount_minor, "due": order.total.amount_minor},
+            )
+            return "amount_mismatch"
+        if order.status != OrderStatus.PENDING_PAYMENT:
+            return "already_paid"
+        order.mark_paid(f"{event.provider}:{event.payment_id}", now)
         return "paid"
+
+    @staticmethod
+    def _refund(order: Order, event: PaymentEvent, now: dt.datetime) -> str:
+        """A refund the provider made. It may arrive before the payment's own webhook has been
+        applied: the refund proves the payment, so the order is paid first, then refunded."""
+        if event.currency != order.currency:
+            return "amount_mismatch"
+        if order.status == OrderStatus.PENDING_PAYMENT:
+            order.mark_paid(f"{event.provider}:{event.payment_id}", now)
+        refund_id = uuid.uuid5(_PROVIDER_REFUNDS, f"{event.provider}:{event.event_id}")
+        try:
+            done = order.refund(refund_id, Money(event.amount_minor, event.currency), now)
+        except (Conflict, InvalidInput):
+            return "not_refundable"
+        return "refunded" if done is not None else "already_refunded"
 
 
 class ReceivedWebhooks:

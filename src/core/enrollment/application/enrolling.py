@@ -241,73 +241,50 @@ class GrantEnrollment:
         return enrollment
 
 
-@dataclasses.dataclass(frozen=True)
-class EnrollPaidOrderCommand:
-    order_id: uuid.UUID
-    user_id: uuid.UUID
-    course_ids: tuple[uuid.UUID, ...]
-
-
-class EnrollPaidOrder:
-    """Runs on ``billing.order_paid``: the buyer gets each course of the order, once. Handlers
-    may run more than once for one event (at-least-once delivery), so an active enrollment is
-    left as it is; prerequisites were the buyer's to check before paying."""
+class SyncOrderAccess:
+    """Runs on ``billing.order_paid`` and ``billing.order_refunded``, in any order, any number of
+    times: reads the order as it is now (locked, so handlers for one order take turns) and makes
+    the buyer's paid enrollments match it. Paid: each course open, once. Fully refunded: the paid
+    enrollments end (free or granted ones are left alone). The last handler always sees the
+    final state, so a payment and a refund processed out of order still converge."""
 
     def __init__(self, uow: UowFactory, courses: CourseDirectory, clock: Clock) -> None:
         self._uow, self._courses, self._clock = uow, courses, clock
 
-    async def __call__(self, command: EnrollPaidOrderCommand) -> int:
-        started = 0
-        for course_id in command.course_ids:
-            course = await self._courses.published(course_id)
-            if course is None:
-                continue  # archived since it was bought: nothing to open (a refund case)
+    async def __call__(self, order_id: uuid.UUID) -> int:
+        changed = 0
+        async with self._uow() as uow:
+            access = await uow.order_access.lock(order_id)
+            if access is None:
+                return 0
             now = self._clock.now()
-            async with self._uow() as uow:
-                existing = await uow.enrollments.find(command.user_id, course_id)
-                if existing is not None and existing.status == EnrollmentStatus.ACTIVE:
-                    continue
-                if existing is not None:
-                    existing.reactivate(revision=course.revision, cohort_id=None, source=EnrollmentSource.PAID, now=now)
-                else:
-                    await uow.enrollments.add(
-                        Enrollment.start(
-                            user_id=command.user_id,
-                            course_id=course_id,
-                            revision=course.revision,
-                            cohort_id=None,
-                            source=EnrollmentSource.PAID,
-                            now=now,
-                        )
-                    )
-                await uow.commit()
-                started += 1
-        return started
-
-
-class RevokeRefundedCourses:
-    """Runs on a full ``billing.order_refunded``: the buyer's paid enrollments in those courses
-    end (free or granted ones are left alone); repeated deliveries change nothing."""
-
-    def __init__(self, uow: UowFactory, clock: Clock) -> None:
-        self._uow, self._clock = uow, clock
-
-    async def __call__(self, user_id: uuid.UUID, course_ids: tuple[uuid.UUID, ...]) -> int:
-        ended = 0
-        for course_id in course_ids:
-            now = self._clock.now()
-            async with self._uow() as uow:
-                enrollment = await uow.enrollments.find(user_id, course_id)
-                if enrollment is None or enrollment.status != EnrollmentStatus.ACTIVE:
-                    continue
-                if enrollment.source != EnrollmentSource.PAID:
-                    continue
-                enrollment.cancel("refunded", now)
-                if enrollment.cohort_id is not None:
-                    await pass_seat_on(uow, enrollment.cohort_id, now)
-                await uow.commit()
-                ended += 1
-        return ended
+            for course_id in access.course_ids:
+                existing = await uow.enrollments.find(access.buyer_id, course_id)
+                active = existing is not None and existing.status == EnrollmentStatus.ACTIVE
+                if access.entitled and not active:
+                    course = await self._courses.published(course_id)
+                    if course is None:
+                        continue  # archived since it was bought: nothing to open (a refund case)
+                    if existing is not None:
+                        existing.reactivate(revision=course.revision, cohort_id=None, source=EnrollmentSource.PAID,
+                                            now=now)  # fmt: skip
+                    else:
+                        await uow.enrollments.add(
+                            Enrollment.start(
+                                user_id=access.buyer_id, course_id=course_id, revision=course.revision,
+                                cohort_id=None, source=EnrollmentSource.PAID, now=now,
+                            )
+                        )  # fmt: skip
+                    changed += 1
+                elif (
+                    not access.entitled and active and existing is not None and existing.source == EnrollmentSource.PAID
+                ):
+                    existing.cancel("refunded", now)
+                    if existing.cohort_id is not None:
+                        await pass_seat_on(uow, existing.cohort_id, now)
+                    changed += 1
+            await uow.commit()
+        return changed
 
 
 class CancelEnrollment:
