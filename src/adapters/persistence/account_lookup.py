@@ -9,13 +9,13 @@ of that, which the hashing threads get back.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm.attributes import manager_of_class
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.persistence import tables
+from adapters.persistence.engine import autocommit_engine
+from adapters.persistence.orm import detached
 from core.identity.domain.user import User
 
 _FIELDS = tuple(field.name for field in dataclasses.fields(User) if field.init)
@@ -26,22 +26,9 @@ class SqlAccountLookup:
     """ports.identity.repositories.AccountLookup."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        bind = session_factory.kw.get("bind")
-        if not isinstance(bind, AsyncEngine):
-            raise TypeError("SqlAccountLookup needs a session factory bound to an AsyncEngine")
-        # Same pool as everything else; one statement, so no transaction around it.
-        self._engine = bind.execution_options(isolation_level="AUTOCOMMIT")
+        self._engine = autocommit_engine(session_factory, "SqlAccountLookup")
 
     async def by_email(self, email: str) -> User | None:
         async with self._engine.connect() as connection:
             row = (await connection.execute(_BY_EMAIL, {"email": email.strip().lower()})).first()
-        return None if row is None else _user(row._mapping)
-
-
-def _user(values: Any) -> User:
-    # As the ORM builds a loaded object: a bare instance with its state, fields written to its
-    # __dict__ (the instrumented constructor would record 22 attribute changes for nothing).
-    # It belongs to no session.
-    user: User = manager_of_class(User).new_instance()
-    user.__dict__.update({name: values[name] for name in _FIELDS})
-    return user
+        return None if row is None else detached(User, row._mapping, _FIELDS)

@@ -13,9 +13,10 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.persistence import tables
+from adapters.persistence.engine import autocommit_engine
 from ports.identity.audit import AuditEntry, AuditQuery
 
 _log = tables.audit_log.c
@@ -25,11 +26,8 @@ _INSERT = sa.insert(tables.audit_log)
 class SqlAuditLog:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
-        bind = session_factory.kw.get("bind")
-        if not isinstance(bind, AsyncEngine):
-            raise TypeError("SqlAuditLog needs a session factory bound to an AsyncEngine")
         # Same pool; the isolation level applies to each checkout and is reset on return.
-        self._autocommit = bind.execution_options(isolation_level="AUTOCOMMIT")
+        self._autocommit = autocommit_engine(session_factory, "SqlAuditLog")
 
     async def append(self, entry: AuditEntry) -> None:
         row = {

@@ -17,9 +17,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.persistence import tables
+from adapters.persistence.engine import autocommit_engine
 from core.shared.errors import InvalidInput
 from ports.catalog.courses import (
     CatalogEntry,
@@ -51,12 +52,9 @@ _SORTS: dict[str, tuple[sa.Column[Any], bool]] = {
 
 class SqlCatalogReader:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        bind = session_factory.kw.get("bind")
-        if not isinstance(bind, AsyncEngine):
-            raise TypeError("SqlCatalogReader needs a session factory bound to an AsyncEngine")
         # Each read is one statement: run it without a transaction around it (no BEGIN and
         # ROLLBACK round trips on the hottest public read). Same pool as everything else.
-        self._engine = bind.execution_options(isolation_level="AUTOCOMMIT")
+        self._engine = autocommit_engine(session_factory, "SqlCatalogReader")
 
     async def list_courses(self, query: CatalogQuery) -> CatalogPage:
         if query.sort not in _SORTS:

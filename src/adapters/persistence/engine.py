@@ -82,5 +82,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def autocommit_engine(session_factory: async_sessionmaker[AsyncSession], user: str) -> AsyncEngine:
+    """The session factory's engine in autocommit mode, for adapters whose reads or writes are
+    one statement each (no BEGIN/COMMIT round trips). Same pool; the isolation level applies to
+    each checkout and is reset on return."""
+    bind = session_factory.kw.get("bind")
+    if not isinstance(bind, AsyncEngine):
+        raise TypeError(f"{user} needs a session factory bound to an AsyncEngine")
+    return bind.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)

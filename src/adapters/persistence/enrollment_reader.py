@@ -10,10 +10,11 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm.attributes import manager_of_class
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.persistence import tables
+from adapters.persistence.engine import autocommit_engine
+from adapters.persistence.orm import detached
 from core.enrollment.domain.enrollments import Enrollment
 from ports.enrollment.repositories import EnrollmentPage
 
@@ -34,10 +35,7 @@ class SqlEnrollmentReader:
     """ports.enrollment.repositories.EnrollmentReader."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        bind = session_factory.kw.get("bind")
-        if not isinstance(bind, AsyncEngine):
-            raise TypeError("SqlEnrollmentReader needs a session factory bound to an AsyncEngine")
-        self._engine = bind.execution_options(isolation_level="AUTOCOMMIT")
+        self._engine = autocommit_engine(session_factory, "SqlEnrollmentReader")
 
     async def for_user(self, user_id: uuid.UUID, *, after: uuid.UUID | None, limit: int) -> EnrollmentPage:
         params: dict[str, Any] = {"user_id": user_id, "limit": limit + 1}
@@ -45,11 +43,5 @@ class SqlEnrollmentReader:
             params["after"] = after
         async with self._engine.connect() as connection:
             rows = (await connection.execute(_FIRST_PAGE if after is None else _NEXT_PAGE, params)).all()
-        items = [_enrollment(row._mapping) for row in rows[:limit]]
+        items = [detached(Enrollment, row._mapping, _FIELDS) for row in rows[:limit]]
         return EnrollmentPage(items, items[-1].id if len(rows) > limit else None)
-
-
-def _enrollment(values: Any) -> Enrollment:
-    enrollment: Enrollment = manager_of_class(Enrollment).new_instance()
-    enrollment.__dict__.update({name: values[name] for name in _FIELDS})
-    return enrollment

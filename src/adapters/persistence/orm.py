@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.orm import registry
+from sqlalchemy.orm.attributes import manager_of_class
 
 from adapters.persistence import tables
 from core.billing.domain.orders import Order
@@ -17,6 +19,7 @@ from core.identity.domain.user import User
 from core.security.domain.ip_rules import IpRule
 
 mapper_registry = registry(metadata=tables.metadata)
+T = TypeVar("T")
 _started = False
 
 
@@ -30,6 +33,15 @@ def _fill_search_key(_mapper: Any, _connection: Any, user: User) -> None:
     key = fold(f"{user.name} {user.email}")
     if getattr(user, "_search_key", None) != key:
         user._search_key = key  # type: ignore[attr-defined]
+
+
+def detached(cls: type[T], values: Mapping[str, Any], fields: Iterable[str]) -> T:
+    """An instance of a mapped class built as the ORM builds a loaded one (a bare instance with
+    its state, fields written to its __dict__), belonging to no session: read-only views skip
+    the session and the instrumented constructor's per-attribute change tracking."""
+    instance: T = manager_of_class(cls).new_instance()
+    instance.__dict__.update({name: values[name] for name in fields})
+    return instance
 
 
 def start_mappers() -> None:

@@ -7,9 +7,10 @@ import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.persistence import tables
+from adapters.persistence.engine import autocommit_engine
 from core.billing.domain.ledger import LedgerEntry, balance
 
 _l = tables.ledger_entries.c
@@ -52,10 +53,7 @@ class SqlCourseOwners:
     """ports.billing.ledger.CourseOwners, from the courses themselves (archived ones too)."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        bind = session_factory.kw.get("bind")
-        if not isinstance(bind, AsyncEngine):
-            raise TypeError("SqlCourseOwners needs a session factory bound to an AsyncEngine")
-        self._engine = bind.execution_options(isolation_level="AUTOCOMMIT")
+        self._engine = autocommit_engine(session_factory, "SqlCourseOwners")
 
     async def owners(self, course_ids: tuple[uuid.UUID, ...]) -> dict[uuid.UUID, uuid.UUID]:
         stmt = sa.select(tables.courses.c.id, tables.courses.c.owner_id).where(tables.courses.c.id.in_(course_ids))
