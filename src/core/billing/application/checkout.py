@@ -22,6 +22,14 @@ MAX_KEY_LENGTH = 100
 MAX_PAGE = 100
 
 
+def idempotency_key(raw: str) -> str:
+    """A client's Idempotency-Key, checked: every money-moving request must carry one."""
+    key = raw.strip()
+    if not 1 <= len(key) <= MAX_KEY_LENGTH:
+        raise InvalidInput("idempotency.key", f"send an Idempotency-Key header of 1-{MAX_KEY_LENGTH} characters")
+    return key
+
+
 @dataclasses.dataclass(frozen=True)
 class CheckoutCommand:
     quote: QuoteCoursesCommand
@@ -51,9 +59,7 @@ class Checkout:
 
     async def __call__(self, principal: Principal, command: CheckoutCommand, ctx: RequestContext) -> Order:
         principal.require(Permission.ENROLL)
-        key = command.idempotency_key.strip()
-        if not 1 <= len(key) <= MAX_KEY_LENGTH:
-            raise InvalidInput("idempotency.key", f"send an Idempotency-Key header of 1-{MAX_KEY_LENGTH} characters")
+        key = idempotency_key(command.idempotency_key)
         fingerprint = command.fingerprint()
         previous = await self._previous(principal.user_id, key, fingerprint)
         if previous is not None:

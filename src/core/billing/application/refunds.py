@@ -10,6 +10,7 @@ import dataclasses
 import uuid
 from collections.abc import Callable
 
+from core.billing.application.checkout import idempotency_key
 from core.billing.domain.orders import Order
 from core.identity.application.auditing import Auditor
 from core.identity.application.context import Principal, RequestContext
@@ -39,7 +40,7 @@ class RefundOrder:
 
     async def __call__(self, principal: Principal, command: RefundCommand, ctx: RequestContext) -> Order:
         principal.require(Permission.PAYMENTS_MANAGE)
-        refund_id = uuid.uuid5(_REFUNDS, f"{command.order_id}:{command.idempotency_key.strip()}")
+        refund_id = uuid.uuid5(_REFUNDS, f"{command.order_id}:{idempotency_key(command.idempotency_key)}")
         async with self._uow() as uow:
             order = await uow.orders.get(command.order_id)
             if order is None:

@@ -143,9 +143,10 @@ class EnrollInCourse:
                 waiting = await uow.waitlist.find_open(cohort.id, user_id)
                 if waiting is not None:
                     return EnrollmentOutcome(waitlisted=waiting)
-            enrollment = _start_or_restart(existing, user_id, course, cohort_id, now)
-            if existing is None:
-                await uow.enrollments.add(enrollment)
+            enrollment = await open_enrollment(
+                uow, existing, user_id=user_id, course=course, cohort_id=cohort_id,
+                source=EnrollmentSource.FREE, now=now,
+            )  # fmt: skip
             # The seat last: every other write is already made, so the cohort's row stays locked
             # only from this statement to the commit right after it.
             if cohort is None or await uow.cohorts.take_seat(cohort.id):
@@ -161,24 +162,33 @@ class EnrollInCourse:
             return EnrollmentOutcome(waitlisted=entry)
 
 
-def _start_or_restart(
+async def open_enrollment(
+    uow: EnrollmentUnitOfWork,
     existing: Enrollment | None,
+    *,
     user_id: uuid.UUID,
     course: EnrollableCourse,
     cohort_id: uuid.UUID | None,
+    source: EnrollmentSource,
     now: dt.datetime,
+    term: str | None = None,
 ) -> Enrollment:
+    """The learner's one record for the course, active on its live revision: the old one
+    reactivated, or a new one added to the unit of work."""
     if existing is not None:
-        existing.reactivate(revision=course.revision, cohort_id=cohort_id, source=EnrollmentSource.FREE, now=now)
+        existing.reactivate(revision=course.revision, cohort_id=cohort_id, source=source, now=now, term=term)
         return existing
-    return Enrollment.start(
+    enrollment = Enrollment.start(
         user_id=user_id,
         course_id=course.course_id,
         revision=course.revision,
         cohort_id=cohort_id,
-        source=EnrollmentSource.FREE,
+        source=source,
         now=now,
+        term=term,
     )
+    await uow.enrollments.add(enrollment)
+    return enrollment
 
 
 @dataclasses.dataclass(frozen=True)
@@ -208,26 +218,10 @@ class GrantEnrollment:
                 cohort = await cohort_of(uow, course.course_id, command.cohort_id)
                 if not await uow.cohorts.take_seat(cohort.id):
                     raise Conflict("cohort.full", "this cohort has no seat left")
-            if existing is not None:
-                existing.reactivate(
-                    revision=course.revision,
-                    cohort_id=command.cohort_id,
-                    source=EnrollmentSource.ADMIN,
-                    now=now,
-                    term=command.term,
-                )
-                enrollment = existing
-            else:
-                enrollment = Enrollment.start(
-                    user_id=command.user_id,
-                    course_id=course.course_id,
-                    revision=course.revision,
-                    cohort_id=command.cohort_id,
-                    source=EnrollmentSource.ADMIN,
-                    now=now,
-                    term=command.term,
-                )
-                await uow.enrollments.add(enrollment)
+            enrollment = await open_enrollment(
+                uow, existing, user_id=command.user_id, course=course, cohort_id=command.cohort_id,
+                source=EnrollmentSource.ADMIN, now=now, term=command.term,
+            )  # fmt: skip
             await uow.commit()
         await self._auditor.record(
             "enrollment.granted",
@@ -265,16 +259,10 @@ class SyncOrderAccess:
                     course = await self._courses.published(course_id)
                     if course is None:
                         continue  # archived since it was bought: nothing to open (a refund case)
-                    if existing is not None:
-                        existing.reactivate(revision=course.revision, cohort_id=None, source=EnrollmentSource.PAID,
-                                            now=now)  # fmt: skip
-                    else:
-                        await uow.enrollments.add(
-                            Enrollment.start(
-                                user_id=access.buyer_id, course_id=course_id, revision=course.revision,
-                                cohort_id=None, source=EnrollmentSource.PAID, now=now,
-                            )
-                        )  # fmt: skip
+                    await open_enrollment(
+                        uow, existing, user_id=access.buyer_id, course=course, cohort_id=None,
+                        source=EnrollmentSource.PAID, now=now,
+                    )  # fmt: skip
                     changed += 1
                 elif (
                     not access.entitled and active and existing is not None and existing.source == EnrollmentSource.PAID
@@ -328,9 +316,10 @@ class AcceptSeatOffer:
             existing = await uow.enrollments.find(principal.user_id, entry.course_id)
             if existing is not None and existing.status == EnrollmentStatus.ACTIVE:
                 raise Conflict("enrollment.exists", "already enrolled in this course")
-            enrollment = _start_or_restart(existing, principal.user_id, course, entry.cohort_id, now)
-            if existing is None:
-                await uow.enrollments.add(enrollment)
+            enrollment = await open_enrollment(
+                uow, existing, user_id=principal.user_id, course=course, cohort_id=entry.cohort_id,
+                source=EnrollmentSource.FREE, now=now,
+            )  # fmt: skip
             await uow.commit()
         await self._auditor.record("enrollment.started", ctx, actor_id=principal.user_id, subject_id=enrollment.id)
         return enrollment
